@@ -129,6 +129,7 @@ impl Storage {
         let redo = self.wal.begin_checkpoint();
         let pages_written = self.pool.flush_all().map_err(fail)?;
         let files_synced = self.disk.sync_dirty().map_err(fail)?;
+        self.persist_free_space_maps().map_err(fail)?;
         let payload = CheckpointPayload {
             redo,
             next_xid: self.wal.max_xid() + 1,

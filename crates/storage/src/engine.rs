@@ -5,6 +5,7 @@
 //! write an end-of-recovery checkpoint, and start the background thread that writes the
 //! log (in `wal_sync = off` mode) and runs timed and WAL-size checkpoints.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -20,6 +21,7 @@ use crate::control::{ClusterState, ControlData, ControlFile};
 use crate::datadir::DataDir;
 use crate::disk::DiskManager;
 use crate::error::{Result, StorageError};
+use crate::heap::fsm::FreeSpaceMap;
 use crate::ids::{Lsn, RelId};
 use crate::io::{Vfs, vfs_for_backend};
 use crate::recovery::{self, RecoveryOutcome};
@@ -100,6 +102,7 @@ struct Background {
 #[derive(Debug)]
 pub struct Storage {
     pub(crate) dir: DataDir,
+    vfs: Arc<dyn Vfs>,
     pub(crate) disk: Arc<DiskManager>,
     pub(crate) pool: Arc<BufferPool>,
     pub(crate) wal: Arc<Wal>,
@@ -108,6 +111,8 @@ pub struct Storage {
     pub(crate) next_rel: AtomicU32,
     pub(crate) checkpoint_lock: Mutex<()>,
     pub(crate) checkpoint_stats: Mutex<CheckpointStats>,
+    /// Free-space maps of heap relations opened so far.
+    fsms: Mutex<HashMap<RelId, Arc<FreeSpaceMap>>>,
     /// Lowest LSN a consumer (a replication slot) still needs; 0: none.
     retention: AtomicU64,
     recovery: RecoveryOutcome,
@@ -193,6 +198,7 @@ impl Storage {
         pool.attach_wal(wal.clone());
         let storage = Arc::new(Storage {
             dir,
+            vfs,
             disk,
             pool,
             wal,
@@ -201,6 +207,7 @@ impl Storage {
             next_rel: AtomicU32::new(outcome.next_rel.max(FIRST_USER_REL)),
             checkpoint_lock: Mutex::new(()),
             checkpoint_stats: Mutex::new(CheckpointStats::default()),
+            fsms: Mutex::new(HashMap::new()),
             retention: AtomicU64::new(0),
             recovery: outcome,
             options: options.clone(),
@@ -310,6 +317,27 @@ impl Storage {
         }
     }
 
+    /// The free-space map of heap relation `rel` (loaded on first use).
+    pub(crate) fn free_space_map(&self, rel: RelId) -> Arc<FreeSpaceMap> {
+        self.fsms
+            .lock()
+            .entry(rel)
+            .or_insert_with(|| {
+                let path = self.dir.base().join(format!("{rel}_fsm"));
+                Arc::new(FreeSpaceMap::load(self.vfs.clone(), path))
+            })
+            .clone()
+    }
+
+    /// Saves every changed free-space map (each checkpoint).
+    pub(crate) fn persist_free_space_maps(&self) -> Result<()> {
+        let maps: Vec<Arc<FreeSpaceMap>> = self.fsms.lock().values().cloned().collect();
+        for m in maps {
+            m.persist()?;
+        }
+        Ok(())
+    }
+
     /// Creates a new relation with a fresh id.
     pub fn create_relation(&self) -> Result<RelId> {
         let rel = RelId(self.next_rel.fetch_add(1, Ordering::AcqRel));
@@ -342,6 +370,9 @@ impl Storage {
                 .insert_simple(RecordKind::DropRel, RecordMeta::NONE, &rel.0.to_le_bytes())?;
         self.wal.flush_sync(end)?;
         self.pool.discard_rel(rel)?;
+        if let Some(fsm) = self.fsms.lock().remove(&rel) {
+            fsm.remove_file()?;
+        }
         self.disk.remove(rel)
     }
 
@@ -354,6 +385,9 @@ impl Storage {
                 .insert_simple(RecordKind::TruncateRel, RecordMeta::NONE, &payload)?;
         self.wal.flush_sync(end)?;
         self.pool.discard_from(rel, nblocks)?;
+        if let Some(fsm) = self.fsms.lock().get(&rel) {
+            fsm.truncate(nblocks);
+        }
         self.disk.truncate(rel, nblocks)
     }
 

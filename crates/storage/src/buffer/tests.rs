@@ -7,7 +7,7 @@ use super::*;
 use crate::disk::DiskManager;
 use crate::error::StorageError;
 use crate::ids::{Lsn, PageId, RelId};
-use crate::io::StdVfs;
+use crate::io::backend_from_env;
 use crate::mtr::log_pages;
 use crate::page::slotted::SlottedPage;
 use crate::page::{self, PageType};
@@ -26,9 +26,12 @@ fn fixture(frames: usize) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("base")).unwrap();
     std::fs::create_dir_all(dir.path().join("wal")).unwrap();
-    let disk = Arc::new(DiskManager::new(Arc::new(StdVfs), dir.path().join("base")));
+    let disk = Arc::new(DiskManager::new(
+        backend_from_env(),
+        dir.path().join("base"),
+    ));
     disk.create(REL).unwrap();
-    let segs = Arc::new(Segments::new(Arc::new(StdVfs), dir.path().join("wal")));
+    let segs = Arc::new(Segments::new(backend_from_env(), dir.path().join("wal")));
     segs.allocate(1).unwrap();
     let start = Lsn(SEGMENT_SIZE);
     let wal = Arc::new(Wal::new(segs, SyncMode::Off, start, start, 0));

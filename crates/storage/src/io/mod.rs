@@ -101,6 +101,20 @@ pub fn read_exact_at(file: &dyn VFile, buf: &mut [u8], offset: u64) -> io::Resul
     Ok(done)
 }
 
+/// The backend named by the `RUSTYDB_TEST_IO_BACKEND` environment variable (`pread`, the
+/// default, or `io_uring`), so that one test suite runs against each backend:
+/// `scripts/test.sh` runs the storage tests once per backend.
+pub fn backend_from_env() -> Arc<dyn Vfs> {
+    let uring = std::env::var("RUSTYDB_TEST_IO_BACKEND").is_ok_and(|v| v == "io_uring");
+    match vfs_for_backend(uring) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "RUSTYDB_TEST_IO_BACKEND=io_uring is unavailable; using pread");
+            Arc::new(StdVfs)
+        }
+    }
+}
+
 /// The backend named in the configuration.
 pub fn vfs_for_backend(uring: bool) -> io::Result<Arc<dyn Vfs>> {
     if !uring {

@@ -229,6 +229,22 @@ impl<B: AsRef<[u8]>> SlottedPage<B> {
     }
 }
 
+impl<'a> SlottedPage<&'a [u8]> {
+    /// Like [`SlottedPage::get`], but the bytes borrow the page rather than this view.
+    pub fn item(&self, i: u16) -> Option<&'a [u8]> {
+        let buf: &'a [u8] = self.buf;
+        let s = self.slot(i)?;
+        if s.state != SlotState::Normal {
+            return None;
+        }
+        let (start, end) = (s.offset as usize, s.offset as usize + s.len as usize);
+        if start < self.upper() || end > self.special_offset() {
+            return None;
+        }
+        buf.get(start..end)
+    }
+}
+
 impl<B: AsRef<[u8]> + AsMut<[u8]>> SlottedPage<B> {
     fn bm(&mut self) -> &mut [u8] {
         self.buf.as_mut()

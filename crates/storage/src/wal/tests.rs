@@ -7,7 +7,7 @@ use super::segment::{SEGMENT_SIZE, Segments};
 use super::*;
 use crate::ids::Lsn;
 use crate::io::fault::{FaultVfs, Faults};
-use crate::io::{StdVfs, Vfs};
+use crate::io::{Vfs, backend_from_env};
 
 fn open(vfs: Arc<dyn Vfs>, dir: &std::path::Path, sync: SyncMode) -> (Arc<Segments>, Wal) {
     let segs = Arc::new(Segments::new(vfs, dir.to_path_buf()));
@@ -34,7 +34,7 @@ fn read_all(segs: &Arc<Segments>) -> (Vec<(Lsn, Vec<u8>)>, WalReader) {
 #[test]
 fn records_read_back_in_order_across_segments() {
     let dir = tempfile::tempdir().unwrap();
-    let (segs, wal) = open(Arc::new(StdVfs), dir.path(), SyncMode::Off);
+    let (segs, wal) = open(backend_from_env(), dir.path(), SyncMode::Off);
     let mut written = Vec::new();
     // ~40 MiB of records crosses two segment boundaries.
     for i in 0..700u32 {
@@ -57,7 +57,7 @@ fn records_read_back_in_order_across_segments() {
 #[test]
 fn torn_tail_ends_the_log_at_the_last_whole_record() {
     let dir = tempfile::tempdir().unwrap();
-    let (segs, wal) = open(Arc::new(StdVfs), dir.path(), SyncMode::Fsync);
+    let (segs, wal) = open(backend_from_env(), dir.path(), SyncMode::Fsync);
     let mut ends = Vec::new();
     for i in 0..10u32 {
         let (_, end) = wal
@@ -85,7 +85,7 @@ fn torn_tail_ends_the_log_at_the_last_whole_record() {
 #[test]
 fn flipped_bit_in_a_record_is_detected() {
     let dir = tempfile::tempdir().unwrap();
-    let (segs, wal) = open(Arc::new(StdVfs), dir.path(), SyncMode::Fsync);
+    let (segs, wal) = open(backend_from_env(), dir.path(), SyncMode::Fsync);
     for i in 0..3u32 {
         wal.insert_simple(RecordKind::CreateRel, RecordMeta::NONE, &payload(i, 100))
             .unwrap();
@@ -102,7 +102,7 @@ fn flipped_bit_in_a_record_is_detected() {
 #[test]
 fn group_commit_shares_fsyncs_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let (segs, wal) = open(Arc::new(StdVfs), dir.path(), SyncMode::Fsync);
+    let (segs, wal) = open(backend_from_env(), dir.path(), SyncMode::Fsync);
     let wal = Arc::new(wal);
     let threads: Vec<_> = (0..8u32)
         .map(|t| {
@@ -138,7 +138,7 @@ fn group_commit_shares_fsyncs_and_loses_nothing() {
 fn failed_fsync_poisons_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let faults = Faults::new();
-    let vfs: Arc<dyn Vfs> = Arc::new(FaultVfs::new(Arc::new(StdVfs), faults.clone()));
+    let vfs: Arc<dyn Vfs> = Arc::new(FaultVfs::new(backend_from_env(), faults.clone()));
     let (_segs, wal) = open(vfs, dir.path(), SyncMode::Fsync);
     let (_, end) = wal
         .insert_simple(RecordKind::CreateRel, RecordMeta::NONE, b"one")
@@ -163,7 +163,7 @@ fn failed_fsync_poisons_the_log() {
 fn full_disk_fails_a_segment_switch_cleanly_and_recovers_when_space_returns() {
     let dir = tempfile::tempdir().unwrap();
     let faults = Faults::new();
-    let vfs: Arc<dyn Vfs> = Arc::new(FaultVfs::new(Arc::new(StdVfs), faults.clone()));
+    let vfs: Arc<dyn Vfs> = Arc::new(FaultVfs::new(backend_from_env(), faults.clone()));
     let (segs, wal) = open(vfs, dir.path(), SyncMode::Off);
     let big = vec![7u8; 1 << 20];
     faults.set_free_space(Some(0));
