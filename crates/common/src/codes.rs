@@ -145,6 +145,16 @@ catalogue! {
         "terminating transaction {xid} at administrator request",
         "An operator aborted this transaction; retry it if it should still run.", false);
 
+    /// ROLLBACK TO / RELEASE of a savepoint that does not exist.
+    NoSuchSavepoint = ("ERR-TXN-007", "3B001", "Savepoint does not exist",
+        "savepoint \"{name}\" does not exist",
+        "Check the savepoint name; ROLLBACK TO and RELEASE only reach savepoints of the \
+         current transaction.", false);
+    /// A transaction-control command used outside a transaction block, or in a wrong state.
+    InvalidTransactionState = ("ERR-TXN-008", "25000", "Invalid transaction state",
+        "{reason}",
+        "Use BEGIN to start a transaction block first.", false);
+
     // ---- ERR-STG: storage ------------------------------------------------------------------
     /// A page read from disk failed its checksum.
     PageChecksumMismatch = ("ERR-STG-001", "XX001", "Page checksum mismatch",
@@ -266,6 +276,32 @@ impl ErrorCode {
     }
 }
 
+/// The catalogue as a Markdown document (`docs/errors.md` is this, checked by a test).
+pub fn render_markdown() -> String {
+    let mut out = String::from(
+        "# Error codes\n\n\
+         Every error a user can see carries one of these codes, the PostgreSQL SQLSTATE that \
+         drivers receive, a message naming the thing, and a hint. Codes never change meaning; \
+         new ones are added at the end of their family. This file is generated from \
+         `crates/common/src/codes.rs` (`UPDATE_GOLDENFILES=1 cargo test -p rustydb-common` \
+         rewrites it) and a test fails if the two differ.\n\n\
+         | code | SQLSTATE | title | message | what to do | retry? |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for (_, info) in CATALOGUE {
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} | {} |\n",
+            info.id,
+            info.sqlstate,
+            info.title,
+            info.template.replace('|', "\\|"),
+            info.hint.replace('|', "\\|"),
+            if info.retryable { "yes" } else { "no" }
+        ));
+    }
+    out
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
@@ -316,6 +352,20 @@ mod tests {
                 "{id} missing from the catalogue"
             );
         }
+    }
+
+    #[test]
+    fn docs_errors_md_is_the_catalogue() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/errors.md");
+        let want = render_markdown();
+        if std::env::var_os("UPDATE_GOLDENFILES").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "docs/errors.md is stale: run UPDATE_GOLDENFILES=1 cargo test -p rustydb-common"
+        );
     }
 
     #[test]

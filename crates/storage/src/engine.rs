@@ -146,12 +146,9 @@ impl Storage {
         };
         let disk = Arc::new(DiskManager::new(vfs.clone(), dir.base()));
         let pool = BufferPool::new(options.buffer_pool_pages, disk.clone()).map_err(|reason| {
-            StorageError::DataDirInvalid {
-                path: options.data_dir.clone(),
-                reason: format!(
-                    "could not allocate the buffer pool of {} pages: {reason}",
-                    options.buffer_pool_pages
-                ),
+            StorageError::BufferPoolAlloc {
+                pages: options.buffer_pool_pages,
+                reason,
             }
         })?;
         let pool = Arc::new(pool);

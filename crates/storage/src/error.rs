@@ -73,6 +73,14 @@ pub enum StorageError {
     /// A checkpoint could not complete.
     #[error("checkpoint failed: {0}")]
     Checkpoint(String),
+    /// The buffer pool could not be allocated.
+    #[error("buffer pool initialization failed: could not allocate {pages} pages: {reason}")]
+    BufferPoolAlloc {
+        /// Pages asked for.
+        pages: usize,
+        /// Why.
+        reason: String,
+    },
     /// Every buffer-pool frame is pinned.
     #[error("no unpinned buffer available: all {frames} frames of the buffer pool are pinned")]
     BufferPoolExhausted {
@@ -195,6 +203,10 @@ impl From<StorageError> for DbError {
             E::Checkpoint(reason) => {
                 DbError::from_template(ErrorCode::CheckpointFailed, &[("reason", reason)])
             }
+            E::BufferPoolAlloc { pages, reason } => DbError::from_template(
+                ErrorCode::BufferPoolInitFailed,
+                &[("pages", pages), ("reason", reason)],
+            ),
             E::BufferPoolExhausted { frames } => {
                 DbError::from_template(ErrorCode::BufferPoolExhausted, &[("frames", frames)])
             }
