@@ -1,7 +1,7 @@
 //! Checkpoints: bounding recovery time and letting old WAL go.
 //!
 //! A checkpoint is *fuzzy*: writers keep going while it runs.
-//! 1. The redo point is set to the current end of the log ([`Wal::begin_checkpoint`]);
+//! 1. The redo point is set to the current end of the log ([`crate::wal::Wal::begin_checkpoint`]);
 //!    from now on every page's first change is logged as a full image.
 //! 2. Every dirty page is written back (each obeying the WAL rule), then every relation
 //!    file written since the last checkpoint is synced.

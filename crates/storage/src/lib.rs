@@ -7,13 +7,16 @@
 //! * [`page`], [`disk`]: the page format and relation files;
 //! * [`wal`], [`buffer`], [`mtr`]: the log, the cache and the atomic logging of page
 //!   changes between them;
+//! * [`heap`], [`btree`]: tables' tuples and indexes, on pages through the buffer pool;
 //! * [`recovery`], [`checkpoint`], [`control`], [`datadir`]: durability across crashes;
+//! * [`verify`]: integrity checking of every page on disk;
 //! * [`Storage`]: one open data directory.
 //!
 //! The transaction layer above decides what tuples mean; this crate guarantees that page
 //! changes are atomic per mini-transaction, durable once the log is flushed past them, and
 //! never returned from a corrupt page.
 
+pub mod btree;
 pub mod buffer;
 pub mod checkpoint;
 pub mod control;
@@ -30,6 +33,7 @@ pub mod recovery;
 pub mod verify;
 pub mod wal;
 
+pub use btree::{BTree, Cursor, Direction, VerifyReport};
 pub use buffer::{BufferPool, BufferPoolStats, PageReadGuard, PageWriteGuard};
 pub use checkpoint::{CheckpointReason, CheckpointResult, CheckpointStats};
 pub use engine::{FIRST_USER_REL, Storage, StorageOptions};

@@ -280,7 +280,12 @@ impl HeapFile {
             for &s in unused {
                 sp.set_unused(s);
             }
-            sp.compact();
+            if !sp.compact() {
+                return Err(corrupt(
+                    g.id(),
+                    "slot pointers outside the item area".into(),
+                ));
+            }
         }
         log_pages(self.storage.wal(), meta, &mut [&mut g], &[])?;
         let free = SlottedPage::new(g.page()).insert_capacity();

@@ -3,7 +3,7 @@
 //!
 //! Implementations:
 //! * [`StdVfs`]: `pread`/`pwrite`/`fdatasync` through `std::os::unix::fs::FileExt`;
-//! * [`uring::UringVfs`] (cargo feature `io_uring`, Linux): the same operations submitted
+//! * `uring::UringVfs` (cargo feature `io_uring`, Linux): the same operations submitted
 //!   through an io_uring, with page batches written in one submission;
 //! * [`fault::FaultVfs`]: wraps another `Vfs` to inject write and sync failures, a full
 //!   disk, and power loss (unsynced writes dropped or torn) for tests.

@@ -283,16 +283,19 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> SlottedPage<B> {
     }
 
     /// Places `data` in the item area (compacting first if needed) and returns its
-    /// offset; the caller has checked that it fits.
-    fn place(&mut self, data: &[u8], extra_slot: bool) -> usize {
+    /// offset; `None` if it does not fit after all (a corrupt page).
+    fn place(&mut self, data: &[u8], extra_slot: bool) -> Option<usize> {
         let need = data.len() + if extra_slot { SLOT_SIZE } else { 0 };
+        if self.contiguous_free() < need && !self.compact() {
+            return None;
+        }
         if self.contiguous_free() < need {
-            self.compact();
+            return None;
         }
         let upper = self.upper() - data.len();
         self.bm()[upper..upper + data.len()].copy_from_slice(data);
         self.set_upper(upper);
-        upper
+        Some(upper)
     }
 
     /// Inserts an item, reusing an `Unused` slot if there is one; `None` if it does not
@@ -302,7 +305,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> SlottedPage<B> {
         if !self.fits(data.len(), reuse.is_none()) {
             return None;
         }
-        let offset = self.place(data, reuse.is_none());
+        let offset = self.place(data, reuse.is_none())?;
         let slot = match reuse {
             Some(i) => i,
             None => {
@@ -330,7 +333,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> SlottedPage<B> {
         if index > n || !self.fits(data.len(), true) {
             return false;
         }
-        let offset = self.place(data, true);
+        let Some(offset) = self.place(data, true) else {
+            return false;
+        };
         let start = HEADER_SIZE + index as usize * SLOT_SIZE;
         let end = HEADER_SIZE + n as usize * SLOT_SIZE;
         self.bm().copy_within(start..end, start + SLOT_SIZE);
@@ -413,7 +418,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> SlottedPage<B> {
                 state: SlotState::Dead,
             },
         );
-        let offset = self.place(data, false);
+        let Some(offset) = self.place(data, false) else {
+            self.write_slot(i, s);
+            return false;
+        };
         self.write_slot(
             i,
             Slot {
@@ -463,9 +471,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> SlottedPage<B> {
     }
 
     /// Packs every live item against the special area, leaving one contiguous free gap.
-    /// Slots keep their numbers.
-    pub fn compact(&mut self) {
+    /// Slots keep their numbers. Returns `false`, changing nothing, if the page's pointers
+    /// are corrupt (an item outside the item area).
+    pub fn compact(&mut self) -> bool {
         let special = self.special_offset();
+        if special > PAGE_SIZE || self.upper() > special {
+            return false;
+        }
         let mut items: Vec<(u16, Slot)> = (0..self.slot_count())
             .filter_map(|i| self.slot(i).map(|s| (i, s)))
             .filter(|(_, s)| s.state == SlotState::Normal)
@@ -474,6 +486,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> SlottedPage<B> {
         // above its source and never overwrites an item not yet moved.
         items.sort_unstable_by_key(|(_, s)| std::cmp::Reverse(s.offset));
         let old_upper = self.upper();
+        let live: usize = items.iter().map(|(_, s)| s.len as usize).sum();
+        let in_bounds = items.iter().all(|(_, s)| {
+            s.offset as usize >= old_upper && s.offset as usize + s.len as usize <= special
+        });
+        if !in_bounds || live > special.saturating_sub(self.lower()) {
+            return false;
+        }
         let mut upper = special;
         for (i, s) in items {
             let len = s.len as usize;
@@ -492,6 +511,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> SlottedPage<B> {
             self.bm()[old_upper..upper].fill(0);
         }
         self.set_upper(upper);
+        true
     }
 
     /// The special area, for changes.
@@ -586,6 +606,20 @@ mod tests {
         assert_eq!(p.get(0), None);
     }
 
+    #[test]
+    fn corrupt_items_make_inserts_fail_not_panic() {
+        let mut buf = page();
+        let mut p = SlottedPage::init(&mut buf[..], PageType::Heap, 0);
+        while p.insert(&[5u8; 700]).is_some() {}
+        // Point slot 0 past the end of the page.
+        buf[HEADER_SIZE..HEADER_SIZE + 2].copy_from_slice(&8000u16.to_le_bytes());
+        let mut p = SlottedPage::new(&mut buf[..]);
+        p.set_dead(1);
+        assert!(!p.compact());
+        assert_eq!(p.insert(&[1u8; 600]), None);
+        assert!(!p.insert_at(0, &[1u8; 600]));
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         Insert(Vec<u8>),
@@ -620,7 +654,7 @@ mod tests {
                             prop_assert!(!model.contains_key(&s) && !dead.contains(&s));
                             model.insert(s, d);
                         } else {
-                            prop_assert!(p.insert_capacity() < d.len());
+                            prop_assert!(!p.fits(d.len(), p.first_unused().is_none()));
                         }
                     }
                     Op::Kill(i) if !model.is_empty() => {

@@ -190,3 +190,33 @@ fn full_disk_fails_a_segment_switch_cleanly_and_recovers_when_space_returns() {
     let (read, _) = read_all(&segs);
     assert_eq!(read.len(), inserted + 1);
 }
+
+#[test]
+fn a_record_ending_exactly_at_a_segment_boundary_is_followed_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (segs, wal) = open(backend_from_env(), dir.path(), SyncMode::Off);
+    // Fill segment 1 to its last byte: the header of each record is 32 bytes.
+    let big = vec![1u8; (1 << 20) - 32];
+    for _ in 0..15 {
+        wal.insert_simple(RecordKind::CreateRel, RecordMeta::NONE, &big)
+            .unwrap();
+    }
+    let room = (2 * SEGMENT_SIZE - wal.insert_lsn().0) as usize;
+    wal.insert_simple(
+        RecordKind::CreateRel,
+        RecordMeta::NONE,
+        &vec![2u8; room - 32],
+    )
+    .unwrap();
+    assert_eq!(
+        wal.insert_lsn(),
+        Lsn(2 * SEGMENT_SIZE),
+        "segment 1 is exactly full"
+    );
+    wal.insert_simple(RecordKind::CreateRel, RecordMeta::NONE, b"next")
+        .unwrap();
+    wal.flush_sync(wal.insert_lsn()).unwrap();
+    let (read, _) = read_all(&segs);
+    assert_eq!(read.len(), 17);
+    assert_eq!(read[16].1, b"next");
+}

@@ -286,6 +286,13 @@ impl Wal {
     /// Ensures `total` bytes fit at the insert position, moving to a fresh, preallocated
     /// segment (after a Switch record) when they do not.
     fn make_room(&self, ins: &mut InsertState, total: usize) -> Result<()> {
+        // A previous record may have ended exactly at a segment boundary: the segment we
+        // are about to write into must exist before anything is accepted into it.
+        let current = segment_of(Lsn(ins.end));
+        if ins.allocated < current {
+            self.segments.allocate(current)?;
+            ins.allocated = current;
+        }
         let off = (ins.end % SEGMENT_SIZE) as usize;
         let room = SEGMENT_SIZE as usize - off;
         // Never leave a gap too small for a Switch record.
