@@ -28,14 +28,27 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let target_mb: u64 = std::env::var("RECOVERY_BENCH_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1024);
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let target_mb = env("RECOVERY_BENCH_MB", 1024);
+    let frames = env("RECOVERY_BENCH_FRAMES", 16384) as usize;
+    let spread = env("RECOVERY_BENCH_SPREAD", 0) == 1;
+    eprintln!(
+        "buffer pool {frames} pages; updates {}",
+        if spread {
+            "spread over the table"
+        } else {
+            "on a hot set"
+        }
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let crashed = dir.path().join("crashed");
     {
-        let s = open_storage(&crashed, 4096, SyncMode::Off);
+        let s = open_storage(&crashed, frames, SyncMode::Off);
         let heap = HeapFile::create(&s).expect("heap");
         let start_lsn = s.wal().insert_lsn();
         let row = vec![7u8; 200];
@@ -45,7 +58,8 @@ fn main() {
             if tids.len() < 200_000 || i.is_multiple_of(2) {
                 tids.push(heap.insert(&row, RecordMeta::xid(3 + i)).expect("insert"));
             } else {
-                let t = tids[(i as usize * 7919) % tids.len()];
+                let n = if spread { tids.len() } else { 200_000 };
+                let t = tids[(i as usize * 7919) % n];
                 heap.update_in_place(t, RecordMeta::xid(3 + i), |b| b[0] = b[0].wrapping_add(1))
                     .expect("update");
             }
@@ -64,7 +78,7 @@ fn main() {
         let copy = dir.path().join(format!("run{run}"));
         copy_dir(&crashed, &copy);
         let t = Instant::now();
-        let s = open_storage(&copy, 4096, SyncMode::Off);
+        let s = open_storage(&copy, frames, SyncMode::Off);
         let secs = t.elapsed().as_secs_f64();
         let out = s.recovery_outcome().clone();
         let mib = out.bytes as f64 / (1 << 20) as f64;

@@ -197,11 +197,27 @@ impl DiskManager {
         Ok(page)
     }
 
-    /// Extends the relation with zeroed pages so that page `page` exists (recovery).
+    /// Makes page `id` exist for recovery, growing the file with `set_len` (a hole reads
+    /// as zero pages). Unlike [`DiskManager::extend`] it writes no data: recovery replays
+    /// pages that are written back in full soon after, and the space they need was
+    /// already taken before the crash.
     pub fn ensure_page(&self, id: PageId) -> Result<()> {
-        while self.nblocks(id.rel)? <= id.page {
-            self.extend(id.rel)?;
+        let rf = self.rel_file(id.rel)?;
+        if id.page < rf.nblocks.load(Ordering::Acquire) {
+            return Ok(());
         }
+        let _x = rf.extend_lock.lock();
+        if id.page < rf.nblocks.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        rf.file
+            .set_len((id.page as u64 + 1) * PAGE_SIZE as u64)
+            .map_err(|source| StorageError::Write {
+                what: format!("{id} (extending)"),
+                source,
+            })?;
+        rf.dirty.store(true, Ordering::Release);
+        rf.nblocks.store(id.page + 1, Ordering::Release);
         Ok(())
     }
 

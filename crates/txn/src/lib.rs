@@ -5,7 +5,7 @@
 //!   ([`manager`]); the commit status of every transaction is in the [`clog`].
 //! * [`Transaction`] is one running transaction: statements, savepoints, commit
 //!   ([`transaction`]), and reading and writing rows with MVCC ([`ops`]).
-//! * Visibility rules are in [`snapshot`], the tuple header in [`tuple`].
+//! * Visibility rules are in [`snapshot`], the tuple header in [`mod@tuple`].
 //! * [`lock`] is the lock table and deadlock detector; [`ssi`] makes SERIALIZABLE
 //!   serializable; [`vacuum`] reclaims dead versions.
 

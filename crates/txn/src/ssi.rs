@@ -32,11 +32,22 @@
 //! Committed writers' write sets are kept while some running SERIALIZABLE transaction
 //! might be concurrent with them. Only SERIALIZABLE transactions take part, as in
 //! PostgreSQL: the guarantee is among them.
+//!
+//! # Visibility follows validation order
+//! The argument above needs the order in which writers *become visible* to be the order
+//! in which they were *validated*; otherwise a later-validated writer W2 could become
+//! visible while an earlier one W1 is still writing its commit record, and a read-only
+//! snapshot taken then would see W2 without W1, which no serial order explains. So
+//! validation hands out a ticket, and after its commit record is durable a writer waits
+//! until every earlier ticket is visible before it becomes visible itself
+//! (`Ssi::make_visible_in_order`). The commit records themselves are still written and
+//! fsynced concurrently (group commit is unaffected); only the last, in-memory step is
+//! ordered.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use rustydb_storage::{RelId, Tid};
 
 use crate::error::{Result, TxnError};
@@ -148,10 +159,39 @@ struct Committed {
     writes: WriteSet,
 }
 
-/// The shared state: committed SERIALIZABLE writers still relevant.
+#[derive(Debug, Default)]
+struct Published {
+    writers: Vec<Committed>,
+    /// The last ticket handed out.
+    issued: u64,
+}
+
+/// The shared state: committed SERIALIZABLE writers still relevant, and the order in
+/// which they become visible.
 #[derive(Debug, Default)]
 pub struct Ssi {
-    committed: Mutex<Vec<Committed>>,
+    published: Mutex<Published>,
+    /// The last ticket whose writer became visible.
+    visible: Mutex<u64>,
+    turn: Condvar,
+}
+
+/// A validated writer's place in the visibility order. Dropping it without
+/// [`Ssi::make_visible_in_order`] (an error path) still passes the turn on.
+#[derive(Debug)]
+pub(crate) struct Ticket<'a> {
+    ssi: &'a Ssi,
+    n: u64,
+    done: bool,
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.ssi.wait_turn(self.n);
+            self.ssi.pass_turn(self.n);
+        }
+    }
 }
 
 impl Ssi {
@@ -164,12 +204,16 @@ impl Ssi {
         xid: Xid,
         snapshot: &Snapshot,
         txn: SsiTxn,
-    ) -> Result<()> {
-        let mut committed = self.committed.lock();
+    ) -> Result<Ticket<'_>> {
+        let mut published = self.published.lock();
         // Drop writers every running transaction already sees.
         let horizon = mgr.horizon();
-        committed.retain(|c| c.xid >= horizon);
-        for c in committed.iter().filter(|c| snapshot.in_progress(c.xid)) {
+        published.writers.retain(|c| c.xid >= horizon);
+        for c in published
+            .writers
+            .iter()
+            .filter(|c| snapshot.in_progress(c.xid))
+        {
             if let Some(why) = txn.conflicts_with(&c.writes) {
                 tracing::debug!(target: "rustydb::txn", xid, other = c.xid, %why, "serialization failure");
                 return Err(TxnError::Serialization(format!(
@@ -178,11 +222,42 @@ impl Ssi {
                 )));
             }
         }
-        committed.push(Committed {
+        published.writers.push(Committed {
             xid,
             writes: txn.writes,
         });
-        Ok(())
+        published.issued += 1;
+        Ok(Ticket {
+            ssi: self,
+            n: published.issued,
+            done: false,
+        })
+    }
+
+    fn wait_turn(&self, n: u64) {
+        let mut visible = self.visible.lock();
+        while *visible + 1 < n {
+            self.turn.wait(&mut visible);
+        }
+    }
+
+    fn pass_turn(&self, n: u64) {
+        let mut visible = self.visible.lock();
+        *visible = (*visible).max(n);
+        self.turn.notify_all();
+    }
+
+    /// Runs `make_visible` (removing the writer from the running set) once every writer
+    /// validated before it has become visible, then lets the next one go.
+    pub(crate) fn make_visible_in_order(
+        &self,
+        mut ticket: Ticket<'_>,
+        make_visible: impl FnOnce(),
+    ) {
+        self.wait_turn(ticket.n);
+        make_visible();
+        self.pass_turn(ticket.n);
+        ticket.done = true;
     }
 }
 

@@ -433,21 +433,31 @@ impl Transaction {
             self.end(false, reason);
             return Err(e);
         }
+        let mgr = self.mgr.clone();
+        let mut ticket = None;
         if let Some(ssi) = self.ssi.take()
             && self.shared.wrote.load(Ordering::Acquire)
             && let Some(snap) = self.snapshot.clone()
-            && let Err(e) =
-                self.mgr
-                    .ssi
-                    .validate_and_publish(&self.mgr, self.shared.xid, &snap, ssi)
         {
-            self.end(false, RollbackReason::Serialization);
-            return Err(e);
+            match mgr
+                .ssi
+                .validate_and_publish(&mgr, self.shared.xid, &snap, ssi)
+            {
+                Ok(t) => ticket = Some(t),
+                Err(e) => {
+                    self.end(false, RollbackReason::Serialization);
+                    return Err(e);
+                }
+            }
         }
-        let logged = self.mgr.log_end(&self.shared, true);
+        let logged = mgr.log_end(&self.shared, true);
         self.ended = true;
-        let mgr = self.mgr.clone();
-        mgr.finish(&self.shared, logged.is_ok(), RollbackReason::User);
+        let shared = &self.shared;
+        let finish = || mgr.finish(shared, logged.is_ok(), RollbackReason::User);
+        match ticket {
+            Some(t) => mgr.ssi.make_visible_in_order(t, finish),
+            None => finish(),
+        }
         self.settle_dead_counts(logged.is_ok());
         logged
     }
