@@ -201,6 +201,58 @@ catalogue! {
         "Run `rustydb-admin verify-integrity --full` and restore the damaged relation from \
          a backup or replica.", false);
 
+    // ---- ERR-SQL: statements --------------------------------------------------------------
+    /// The statement does not parse.
+    SyntaxError = ("ERR-SQL-001", "42601", "Syntax error",
+        "syntax error: {reason}",
+        "Check the statement near the position given; RustyDB speaks PostgreSQL's dialect.",
+        false);
+    /// A table, column, function, type, index or other object does not exist.
+    UndefinedObject = ("ERR-SQL-002", "42704", "Undefined object",
+        "{kind} \"{name}\" does not exist",
+        "Check the name and the search_path; \\dt in psql lists tables.", false);
+    /// An object of that name already exists.
+    DuplicateObject = ("ERR-SQL-003", "42710", "Duplicate object",
+        "{kind} \"{name}\" already exists",
+        "Choose another name, or use IF NOT EXISTS.", false);
+    /// Types do not match or a value cannot be converted.
+    DatatypeMismatch = ("ERR-SQL-004", "42804", "Data type mismatch",
+        "{reason}",
+        "Add an explicit cast (value::type) or change the value.", false);
+    /// A value is out of range, malformed, or an operation is undefined for it.
+    DataException = ("ERR-SQL-005", "22000", "Data exception",
+        "{reason}",
+        "Check the values the statement works on.", false);
+    /// A constraint (unique, not null, check, foreign key) is violated.
+    ConstraintViolation = ("ERR-SQL-006", "23000", "Integrity constraint violation",
+        "{reason}",
+        "The row breaks a constraint of the table; see DETAIL for the offending values.",
+        false);
+    /// The statement uses something RustyDB does not support.
+    FeatureNotSupported = ("ERR-SQL-007", "0A000", "Feature not supported",
+        "{feature} is not supported",
+        "See docs/sql.md for what RustyDB supports.", false);
+    /// A subquery returned more than one row where one was expected.
+    CardinalityViolation = ("ERR-SQL-008", "21000", "Cardinality violation",
+        "{reason}",
+        "Make the subquery return at most one row (add LIMIT 1 or a stronger WHERE).", false);
+    /// A reference is ambiguous, ungrouped, or otherwise invalid where it stands.
+    InvalidReference = ("ERR-SQL-009", "42803", "Invalid reference",
+        "{reason}",
+        "Qualify the column, or add it to GROUP BY or an aggregate.", false);
+    /// An object cannot be dropped because others depend on it.
+    DependentObjectsExist = ("ERR-SQL-010", "2BP01", "Dependent objects exist",
+        "cannot drop {what} because other objects depend on it",
+        "Drop the dependent objects first, or use DROP ... CASCADE.", false);
+    /// A statement needs more memory than work_mem allows and cannot spill.
+    WorkMemExceeded = ("ERR-SQL-011", "53200", "Work memory exceeded",
+        "{what} needs more than work_mem ({limit})",
+        "Raise work_mem (SET work_mem = ...) or make the query process fewer rows.", false);
+    /// A statement or setting is invalid in the current state.
+    InvalidParameter = ("ERR-SQL-012", "22023", "Invalid parameter value",
+        "{reason}",
+        "Check the value given to the setting or function.", false);
+
     // ---- ERR-API: HTTP front ends ------------------------------------------------------------
     /// No such endpoint or object.
     EndpointNotFound = ("ERR-API-001", "42704", "Endpoint not found",

@@ -393,6 +393,21 @@ impl TxnManager {
         true
     }
 
+    /// Cancels the statement transaction `xid` is running (PostgreSQL's
+    /// `pg_cancel_backend`): a lock wait or a long loop fails with ERR-TXN-004 / 57014
+    /// "canceling statement due to user request"; the transaction survives, failed.
+    /// Returns false if `xid` is not running a statement.
+    pub fn cancel(&self, xid: Xid) -> bool {
+        let Some(shared) = self.active.lock().running.get(&xid).cloned() else {
+            return false;
+        };
+        if !shared.running_statement.load(Ordering::Acquire) {
+            return false;
+        }
+        shared.owner.interrupt(Interrupt::Cancel);
+        true
+    }
+
     /// Every running transaction.
     pub fn active_transactions(&self) -> Vec<TxnInfo> {
         let running: Vec<Arc<TxnShared>> = self.active.lock().running.values().cloned().collect();
