@@ -163,7 +163,9 @@ impl<B: AsRef<[u8]>> SlottedPage<B> {
     /// is needed (`new_slot`) or an unused one can be reused.
     pub fn fits(&self, len: usize, new_slot: bool) -> bool {
         let need = len + if new_slot { SLOT_SIZE } else { 0 };
-        self.total_free() >= need
+        // Live items lie between `upper` and `special`, so contiguous free space is part
+        // of the total: skip summing the items when it alone is enough (every append).
+        self.contiguous_free() >= need || self.total_free() >= need
     }
 
     /// The first `Unused` slot, if any.
@@ -188,10 +190,10 @@ impl<B: AsRef<[u8]>> SlottedPage<B> {
         &self.b()[start..]
     }
 
-    /// Structural checks: pointers in order and in bounds, every item inside the item
-    /// area, no two items overlapping. Used on every page read from disk, after its
-    /// checksum, and by integrity checks.
-    pub fn validate(&self) -> Result<(), String> {
+    /// The constant-time part of [`SlottedPage::validate`]: the free-space pointers in
+    /// order and in bounds, the slot array slot-aligned. Enough before reading single
+    /// items through [`SlottedPage::get`], which bounds-checks each one.
+    pub fn validate_pointers(&self) -> Result<(), String> {
         let (lower, upper, special) = (self.lower(), self.upper(), self.special_offset());
         if !(HEADER_SIZE <= lower && lower <= upper && upper <= special && special <= PAGE_SIZE) {
             return Err(format!(
@@ -201,6 +203,15 @@ impl<B: AsRef<[u8]>> SlottedPage<B> {
         if !(lower - HEADER_SIZE).is_multiple_of(SLOT_SIZE) {
             return Err(format!("slot array end {lower} is not slot-aligned"));
         }
+        Ok(())
+    }
+
+    /// Structural checks: pointers in order and in bounds, every item inside the item
+    /// area, no two items overlapping. Used on every page read from disk, after its
+    /// checksum, and by integrity checks.
+    pub fn validate(&self) -> Result<(), String> {
+        self.validate_pointers()?;
+        let (upper, special) = (self.upper(), self.special_offset());
         let mut items: Vec<(usize, usize)> = Vec::new();
         for i in 0..self.slot_count() {
             let s = self.slot(i).expect("in range");
@@ -604,6 +615,19 @@ mod tests {
         let p = SlottedPage::new(&buf[..]);
         assert!(p.validate().is_err());
         assert_eq!(p.get(0), None);
+    }
+
+    #[test]
+    fn out_of_order_pointers_fail_the_constant_time_check() {
+        let mut buf = page();
+        SlottedPage::init(&mut buf[..], PageType::Heap, 0)
+            .insert(b"x")
+            .unwrap();
+        assert!(SlottedPage::new(&buf[..]).validate_pointers().is_ok());
+        wr16(&mut buf, LOWER_OFF, (PAGE_SIZE + 4) as u16);
+        let p = SlottedPage::new(&buf[..]);
+        assert!(p.validate_pointers().is_err());
+        assert!(p.validate().is_err());
     }
 
     #[test]
