@@ -1,0 +1,250 @@
+//! [`Engine`]: one open database (storage, transactions, catalog, statistics) that
+//! sessions run statements against.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use rustydb_common::DbError;
+use rustydb_common::config::Config;
+use rustydb_storage::{Direction, HeapFile, RecordMeta, Storage, StorageOptions, Tid};
+use rustydb_txn::vacuum::VacuumReport;
+use rustydb_txn::{IsolationLevel, TxnConfig, TxnManager};
+
+use crate::catalog::{Catalog, Oid, TableRef};
+use crate::optimizer::stats::{ColumnStats, TableStats};
+use crate::optimizer::{Optimizer, Statistics};
+use crate::session::Session;
+use crate::types::compare::sort_cmp;
+use crate::types::text::format_value;
+
+/// How to open an engine.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Storage settings.
+    pub storage: StorageOptions,
+    /// Transaction settings.
+    pub txn: TxnConfig,
+    /// `max_connections` as SHOW reports it.
+    pub max_connections: u32,
+}
+
+impl EngineOptions {
+    /// Defaults for a data directory.
+    pub fn new(data_dir: impl Into<std::path::PathBuf>) -> EngineOptions {
+        EngineOptions {
+            storage: StorageOptions::new(data_dir),
+            txn: TxnConfig::default(),
+            max_connections: 100,
+        }
+    }
+
+    /// The settings of a validated configuration.
+    pub fn from_config(config: &Config) -> EngineOptions {
+        EngineOptions {
+            storage: StorageOptions::from_config(config),
+            txn: TxnConfig::default(),
+            max_connections: config.server.max_connections,
+        }
+    }
+}
+
+/// An open database. See the module documentation.
+#[derive(Debug)]
+pub struct Engine {
+    storage: Arc<Storage>,
+    txns: Arc<TxnManager>,
+    catalog: Arc<Catalog>,
+    stats: Statistics,
+    optimizer: Optimizer,
+    options: EngineOptions,
+    started_at: SystemTime,
+}
+
+impl Engine {
+    /// Opens (creating or recovering) the database.
+    pub fn open(options: EngineOptions) -> Result<Arc<Engine>, DbError> {
+        let storage = Storage::open(options.storage.clone())?;
+        let txns = TxnManager::open(&storage, options.txn.clone())?;
+        let catalog = Arc::new(Catalog::open(&storage, &txns)?);
+        let engine = Arc::new(Engine {
+            storage,
+            txns,
+            catalog,
+            stats: Statistics::default(),
+            optimizer: Optimizer::default(),
+            options,
+            started_at: SystemTime::now(),
+        });
+        engine.register_autovacuum();
+        Ok(engine)
+    }
+
+    /// A new session.
+    pub fn session(self: &Arc<Self>) -> Session {
+        Session::new(self.clone())
+    }
+
+    /// The storage engine.
+    pub fn storage(&self) -> &Arc<Storage> {
+        &self.storage
+    }
+
+    /// The transaction manager.
+    pub fn txns(&self) -> &Arc<TxnManager> {
+        &self.txns
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    /// Table statistics.
+    pub fn stats(&self) -> &Statistics {
+        &self.stats
+    }
+
+    /// The optimizer.
+    pub fn optimizer(&self) -> &Optimizer {
+        &self.optimizer
+    }
+
+    /// The options it was opened with.
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    /// When it was opened.
+    pub fn started_at(&self) -> SystemTime {
+        self.started_at
+    }
+
+    /// Registers every table with autovacuum (at open, and after DDL commits).
+    pub fn register_autovacuum(self: &Arc<Self>) {
+        for table in self.catalog.committed().tables() {
+            let weak = Arc::downgrade(self);
+            let oid = table.def.oid;
+            self.txns.register_for_autovacuum(
+                table.heap.clone(),
+                Arc::new(move |dead: &HashSet<Tid>| match weak.upgrade() {
+                    Some(engine) => engine.remove_index_entries(oid, dead).map_err(|e| {
+                        rustydb_txn::TxnError::Internal(format!(
+                            "index cleanup of table {oid}: {e}"
+                        ))
+                    }),
+                    None => Ok(()),
+                }),
+            );
+        }
+    }
+
+    /// Removes the entries of every index of table `oid` that point at `dead` versions.
+    pub fn remove_index_entries(&self, oid: Oid, dead: &HashSet<Tid>) -> Result<(), DbError> {
+        let Some(table) = self.catalog.committed().table_by_oid(oid) else {
+            return Ok(());
+        };
+        for index in &table.indexes {
+            let mut cursor = index.btree.range(
+                std::ops::Bound::Unbounded,
+                std::ops::Bound::Unbounded,
+                Direction::Forward,
+            );
+            let mut doomed = Vec::new();
+            while let Some((key, _)) = cursor.next()? {
+                let tid = key
+                    .len()
+                    .checked_sub(Tid::ENCODED_LEN)
+                    .and_then(|at| Tid::decode(&key[at..]));
+                if tid.is_some_and(|t| dead.contains(&t)) {
+                    doomed.push(key);
+                }
+            }
+            for key in doomed {
+                index.btree.delete(&key, RecordMeta::NONE)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// VACUUM of one table.
+    pub fn vacuum_table(&self, table: &TableRef) -> Result<VacuumReport, DbError> {
+        let oid = table.def.oid;
+        Ok(self.txns.vacuum(&table.heap, &|dead: &HashSet<Tid>| {
+            self.remove_index_entries(oid, dead)
+                .map_err(|e| rustydb_txn::TxnError::Internal(format!("index cleanup: {e}")))
+        })?)
+    }
+
+    /// ANALYZE of one table: exact row count, distinct values, NULL fraction and a
+    /// 100-bucket histogram per column, from the rows visible now.
+    pub fn analyze_table(&self, table: &TableRef) -> Result<TableStats, DbError> {
+        let mut txn = self.txns.begin(IsolationLevel::ReadCommitted)?;
+        txn.begin_statement(Some("ANALYZE"))?;
+        let ncols = table.visible.len();
+        let mut columns: Vec<Vec<crate::types::Value>> = vec![Vec::new(); ncols];
+        let mut rows = 0f64;
+        let mut scan = txn.scan(&table.heap)?;
+        while let Some((_, bytes)) = scan.next_row(&txn)? {
+            let values = crate::row::decode_row(&bytes, &table.types)?;
+            for (i, &pos) in table.visible.iter().enumerate() {
+                columns[i].push(
+                    values
+                        .get(pos)
+                        .cloned()
+                        .unwrap_or(crate::types::Value::Null),
+                );
+            }
+            rows += 1.0;
+        }
+        txn.end_statement();
+        txn.commit()?;
+        let col_stats = columns
+            .into_iter()
+            .map(|mut vals| {
+                let nulls = vals.iter().filter(|v| v.is_null()).count() as f64;
+                vals.retain(|v| !v.is_null());
+                let distinct = vals.iter().map(format_value).collect::<HashSet<_>>().len() as f64;
+                vals.sort_by(sort_cmp);
+                let histogram = if vals.is_empty() {
+                    Vec::new()
+                } else {
+                    (0..=100)
+                        .map(|i| vals[(i * (vals.len() - 1)) / 100].clone())
+                        .collect()
+                };
+                ColumnStats {
+                    distinct,
+                    null_frac: if rows > 0.0 { nulls / rows } else { 0.0 },
+                    histogram,
+                }
+            })
+            .collect();
+        let stats = TableStats {
+            rows,
+            columns: col_stats,
+        };
+        self.stats.set(table.def.oid, stats.clone());
+        Ok(stats)
+    }
+
+    /// Opens a heap by oid (for tools).
+    pub fn heap_of(&self, oid: Oid) -> Option<HeapFile> {
+        self.catalog
+            .committed()
+            .table_by_oid(oid)
+            .map(|t| t.heap.clone())
+    }
+
+    /// Stops background work and checkpoints: a clean shutdown.
+    pub fn shutdown(&self) -> Result<(), DbError> {
+        self.txns.shutdown();
+        self.storage.shutdown()?;
+        Ok(())
+    }
+
+    /// Default statement timeout etc. for new sessions.
+    pub fn default_idle_timeout(&self) -> Option<Duration> {
+        self.options.txn.idle_in_transaction_timeout
+    }
+}

@@ -1,0 +1,6 @@
+//! Plans: bound expressions ([`expr`]), plan nodes ([`logical`]) and aggregate function
+//! definitions ([`aggregate`]).
+
+pub mod aggregate;
+pub mod expr;
+pub mod logical;
