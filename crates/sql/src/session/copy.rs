@@ -34,16 +34,7 @@ impl Session {
         input: &mut dyn Read,
     ) -> Result<StatementResult, DbError> {
         let r = self.copy_from_inner(sql, input);
-        match r {
-            Ok(r) => {
-                self.finish_implicit()?;
-                Ok(r)
-            }
-            Err(e) => {
-                self.fail_statement();
-                Err(e)
-            }
-        }
+        self.conclude(r)
     }
 
     fn copy_from_inner(
@@ -157,16 +148,7 @@ impl Session {
             out.write_all(data.as_bytes()).map_err(|e| io_error(&e))?;
             Ok(r)
         })();
-        match r {
-            Ok(r) => {
-                self.finish_implicit()?;
-                Ok(r)
-            }
-            Err(e) => {
-                self.fail_statement();
-                Err(e)
-            }
-        }
+        self.conclude(r)
     }
 
     /// COPY TO STDOUT with the data in the result's `copy_out`.

@@ -348,49 +348,22 @@ impl Session {
         prepared: &Prepared,
         params: &[Value],
     ) -> Result<StatementResult, DbError> {
-        let Some(stmt) = &prepared.statement else {
-            return Ok(StatementResult::command(""));
-        };
-        let r = (|| {
-            let params = coerce_params(params, &prepared.param_types)?;
-            self.run_statement(stmt, &prepared.sql, &params, Some(prepared))
-        })();
-        match r {
-            Ok(r) => {
-                self.finish_implicit()?;
-                Ok(r)
+        let r = coerce_params(params, &prepared.param_types).and_then(|params| {
+            match &prepared.statement {
+                Some(stmt) => self.run_statement(stmt, &prepared.sql, &params, Some(prepared)),
+                None => Ok(StatementResult::command("")),
             }
-            Err(e) => {
-                self.fail_statement();
-                Err(e)
-            }
-        }
+        });
+        self.conclude(r)
     }
 
     /// Parses, binds and runs one statement with `$n` parameters.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<StatementResult, DbError> {
         let types = vec![DataType::Unknown; params.len()];
-        let prepared = match self.prepare(sql, &types) {
-            Ok(p) => p,
-            Err(e) => {
-                self.fail_statement();
-                return Err(e);
-            }
-        };
-        if prepared.param_types.len() != params.len() {
-            let e = DbError::new(
-                ErrorCode::SyntaxError,
-                format!(
-                    "bind message supplies {} parameters, but prepared statement requires {}",
-                    params.len(),
-                    prepared.param_types.len()
-                ),
-            )
-            .with_sqlstate("08P01");
-            self.fail_statement();
-            return Err(e);
+        match self.prepare(sql, &types) {
+            Ok(prepared) => self.execute_prepared(&prepared, params),
+            Err(e) => self.conclude(Err(e)),
         }
-        self.execute_prepared(&prepared, params)
     }
 
     /// Runs one parsed statement inside the current (or a new implicit) block.
@@ -741,6 +714,21 @@ impl Session {
                 self.end_block(false);
             }
             None => {}
+        }
+    }
+
+    /// Ends a single-statement call: commits the implicit block after success, or fails
+    /// the statement (rolling an implicit block back, marking an explicit one failed).
+    fn conclude<R>(&mut self, r: Result<R, DbError>) -> Result<R, DbError> {
+        match r {
+            Ok(r) => {
+                self.finish_implicit()?;
+                Ok(r)
+            }
+            Err(e) => {
+                self.fail_statement();
+                Err(e)
+            }
         }
     }
 
