@@ -14,7 +14,7 @@ use rustydb_txn::{IsolationLevel, TxnConfig, TxnManager};
 use crate::catalog::{Catalog, Oid, TableRef};
 use crate::optimizer::stats::{ColumnStats, TableStats};
 use crate::optimizer::{Optimizer, Statistics};
-use crate::session::Session;
+use crate::session::{Session, SessionRegistry};
 use crate::types::compare::sort_cmp;
 use crate::types::text::format_value;
 
@@ -59,6 +59,7 @@ pub struct Engine {
     optimizer: Optimizer,
     options: EngineOptions,
     started_at: SystemTime,
+    sessions: SessionRegistry,
 }
 
 impl Engine {
@@ -75,6 +76,7 @@ impl Engine {
             optimizer: Optimizer::default(),
             options,
             started_at: SystemTime::now(),
+            sessions: SessionRegistry::default(),
         });
         engine.register_autovacuum();
         Ok(engine)
@@ -83,6 +85,11 @@ impl Engine {
     /// A new session.
     pub fn session(self: &Arc<Self>) -> Session {
         Session::new(self.clone())
+    }
+
+    /// Every open session.
+    pub fn sessions(&self) -> &SessionRegistry {
+        &self.sessions
     }
 
     /// The storage engine.

@@ -33,8 +33,11 @@ impl Session {
         sql: &str,
         input: &mut dyn Read,
     ) -> Result<StatementResult, DbError> {
+        self.activity_begin(sql);
         let r = self.copy_from_inner(sql, input);
-        self.conclude(r)
+        let r = self.conclude(r);
+        self.activity_end();
+        r
     }
 
     fn copy_from_inner(
@@ -132,6 +135,17 @@ impl Session {
 
     /// Runs `COPY table | (query) TO STDOUT [WITH (...)]`, writing the data to `out`.
     pub fn copy_to(&mut self, sql: &str, out: &mut dyn Write) -> Result<StatementResult, DbError> {
+        self.activity_begin(sql);
+        let r = self.copy_to_inner(sql, out);
+        self.activity_end();
+        r
+    }
+
+    fn copy_to_inner(
+        &mut self,
+        sql: &str,
+        out: &mut dyn Write,
+    ) -> Result<StatementResult, DbError> {
         let r = (|| {
             let (plan, options) = match self.bind_utility(sql)? {
                 UtilityStatement::CopyTo { plan, options } => (*plan, options),

@@ -29,6 +29,7 @@
 //! and binds again otherwise.
 
 mod copy;
+mod registry;
 mod result;
 mod utility;
 
@@ -53,6 +54,7 @@ use crate::plan::logical::{Column, LogicalPlan};
 use crate::settings::Settings;
 use crate::types::{DataType, Value};
 
+pub use registry::{SessionEntry, SessionInfo, SessionRegistry, SessionState};
 pub use result::{Notice, StatementResult};
 
 use result::{plan_returns_rows, plan_tag, plan_writes};
@@ -160,6 +162,8 @@ pub struct Session {
     running: Arc<AtomicU64>,
     /// Why the last implicit commit failed.
     commit_error: Option<DbError>,
+    /// This session in the engine's registry.
+    entry: Arc<SessionEntry>,
 }
 
 impl std::fmt::Debug for Session {
@@ -174,6 +178,7 @@ impl std::fmt::Debug for Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.end_block(false);
+        self.engine.sessions().unregister(self.entry.pid());
     }
 }
 
@@ -182,6 +187,12 @@ impl Session {
     pub(crate) fn new(engine: Arc<Engine>) -> Session {
         let o = engine.options();
         let settings = Settings::with_server_defaults(&o.txn, o.max_connections);
+        let running = Arc::new(AtomicU64::new(0));
+        let entry = engine.sessions().register(CancelHandle {
+            txns: engine.txns().clone(),
+            running: running.clone(),
+        });
+        entry.set_identity("rustydb", "rustydb");
         Session {
             settings,
             block: None,
@@ -190,8 +201,9 @@ impl Session {
             session_modes: TxnModes::default(),
             user: "rustydb".into(),
             database: "rustydb".into(),
-            running: Arc::new(AtomicU64::new(0)),
+            running,
             commit_error: None,
+            entry,
             engine,
         }
     }
@@ -200,6 +212,41 @@ impl Session {
     pub fn set_identity(&mut self, user: impl Into<String>, database: impl Into<String>) {
         self.user = user.into();
         self.database = database.into();
+        self.entry.set_identity(&self.user, &self.database);
+    }
+
+    /// This session's entry in the engine's registry (its id, activity, terminate hook).
+    pub fn entry(&self) -> &Arc<SessionEntry> {
+        &self.entry
+    }
+
+    /// This session's id (`pg_backend_pid()`).
+    pub fn backend_pid(&self) -> u32 {
+        self.entry.pid()
+    }
+
+    /// The user the session runs as.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The database the session is connected to.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Marks the session active running `sql` (pg_stat_activity).
+    fn activity_begin(&self, sql: &str) {
+        self.entry.begin_query(sql);
+    }
+
+    /// Marks the session waiting again, in the state its block leaves it.
+    fn activity_end(&self) {
+        self.entry.end_query(match self.transaction_status() {
+            TransactionStatus::Idle => SessionState::Idle,
+            TransactionStatus::InBlock => SessionState::IdleInTransaction,
+            TransactionStatus::Failed => SessionState::IdleInTransactionAborted,
+        });
     }
 
     /// The engine.
@@ -241,6 +288,17 @@ impl Session {
     /// As [`Session::execute`], handing each statement's result to `on_result` as soon
     /// as it is complete.
     pub fn execute_each(
+        &mut self,
+        sql: &str,
+        on_result: &mut dyn FnMut(StatementResult),
+    ) -> Result<(), DbError> {
+        self.activity_begin(sql);
+        let r = self.execute_each_inner(sql, on_result);
+        self.activity_end();
+        r
+    }
+
+    fn execute_each_inner(
         &mut self,
         sql: &str,
         on_result: &mut dyn FnMut(StatementResult),
@@ -348,13 +406,16 @@ impl Session {
         prepared: &Prepared,
         params: &[Value],
     ) -> Result<StatementResult, DbError> {
+        self.activity_begin(&prepared.sql);
         let r = coerce_params(params, &prepared.param_types).and_then(|params| {
             match &prepared.statement {
                 Some(stmt) => self.run_statement(stmt, &prepared.sql, &params, Some(prepared)),
                 None => Ok(StatementResult::command("")),
             }
         });
-        self.conclude(r)
+        let r = self.conclude(r);
+        self.activity_end();
+        r
     }
 
     /// Parses, binds and runs one statement with `$n` parameters.
