@@ -90,6 +90,13 @@ catalogue! {
         "data directory {path} has format version {found}, this server reads version {expected}",
         "Start the RustyDB version that created this directory, or restore a backup made \
          with this version.", false);
+    /// The server could not listen on its address and port (in use, or not an address of
+    /// this machine).
+    ListenFailed = ("ERR-DB-009", "58000", "Cannot listen on the server address",
+        "could not listen on {address}: {reason}",
+        "Stop the program using this address and port, or choose another port with --port \
+         or RUSTYDB_PORT (another address with --listen-address or RUSTYDB_LISTEN_ADDRESS).",
+        false);
 
     // ---- ERR-CONN: client connections -------------------------------------------------
     /// The server refused the connection.
@@ -114,6 +121,16 @@ catalogue! {
     SslHandshakeFailed = ("ERR-CONN-005", "08P01", "SSL handshake failed",
         "SSL handshake failed: {reason}",
         "Check the server certificate and key paths and the client's sslmode.", false);
+    /// The client sent a malformed or unexpected protocol message.
+    ProtocolViolation = ("ERR-CONN-006", "08P01", "Protocol violation",
+        "protocol violation: {reason}",
+        "The client sent a message the PostgreSQL v3 protocol does not allow here; check \
+         the driver, or that the client speaks PostgreSQL's protocol to this port.", false);
+    /// An administrator (pg_terminate_backend, server shutdown) ended the connection.
+    ConnectionTerminated = ("ERR-CONN-007", "57P01", "Connection terminated",
+        "terminating connection due to administrator command",
+        "An operator ended this session or the server is shutting down; reconnect and \
+         retry.", false);
 
     // ---- ERR-TXN: transactions -----------------------------------------------------------
     /// This transaction was chosen as the victim of a deadlock.
@@ -252,6 +269,10 @@ catalogue! {
     InvalidParameter = ("ERR-SQL-012", "22023", "Invalid parameter value",
         "{reason}",
         "Check the value given to the setting or function.", false);
+    /// The object is in use where the statement cannot touch it (the session's own role).
+    ObjectInUse = ("ERR-SQL-013", "55006", "Object in use",
+        "{what} is in use",
+        "Run the statement from a session that does not use the object.", false);
 
     // ---- ERR-API: HTTP front ends ------------------------------------------------------------
     /// No such endpoint or object.

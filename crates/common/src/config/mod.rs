@@ -4,7 +4,7 @@
 //!   built-in defaults        Config::default()
 //!   -> config file           config/rustydb.toml, or the file given explicitly
 //!   -> environment           RUSTYDB_* variables            (Config::apply_env)
-//!   -> command-line flags    by dotted name                 (Config::set)
+//!   -> command-line flags    by dotted name                 (Config::set_from)
 //!   -> validate()            every rule, one ERR-DB-007 per problem
 //! ```
 //!
@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::{DbError, ErrorCode};
 
 pub use settings::{ENV_PREFIX, REDACTED, SETTINGS, Setting, SettingView};
-pub use values::{Allowed, IoBackend, LogLevel, WalSync};
+pub use values::{Allowed, AuthMethod, IoBackend, LogLevel, WalSync};
 
 /// Where [`Config::load`] looks for a configuration file when none is named, relative to
 /// the current directory.
@@ -65,10 +65,14 @@ pub struct Config {
     pub checkpoint: CheckpointConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Client authentication.
+    pub auth: AuthConfig,
+    /// TLS for client connections.
+    pub tls: TlsConfig,
 }
 
 /// `[server]`: the PostgreSQL wire-protocol server, read by the server daemon
-/// `rusty-db-server` (which arrives with a later issue).
+/// `rusty-db-server`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
@@ -80,6 +84,12 @@ pub struct ServerConfig {
     /// Most client connections open at once, 1 to 10000; one more is refused with
     /// ERR-CONN-004. Env: `RUSTYDB_MAX_CONNECTIONS`. Default 100.
     pub max_connections: u32,
+    /// Seconds a session may sit idle outside a transaction before the server closes it,
+    /// 0 to 2147483; 0 turns the limit off. Env: `RUSTYDB_IDLE_SESSION_TIMEOUT`. Default 0.
+    pub idle_session_timeout_seconds: u64,
+    /// Seconds running statements get to finish at shutdown (SIGTERM or SIGINT) before
+    /// their connections are closed, 0 to 3600. Env: `RUSTYDB_SHUTDOWN_GRACE`. Default 30.
+    pub shutdown_grace_seconds: u64,
 }
 
 /// `[http]`: the one HTTP port serving REST, GraphQL, `/health` and `/metrics` (these
@@ -141,6 +151,68 @@ pub struct LogConfig {
     pub level: LogLevel,
 }
 
+/// `[auth]`: how clients prove who they are.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// `scram-sha-256`: every login needs the role's password (SCRAM-SHA-256, as
+    /// PostgreSQL). `trust`: any client that can reach the port logs in as any role
+    /// without a password; for development only, and logged as a warning at start.
+    /// Env: `RUSTYDB_AUTH_METHOD`. Default `scram-sha-256`.
+    pub method: AuthMethod,
+    /// The password given to the superuser `rustydb` when the data directory is first
+    /// initialised; empty: a random one is generated and written to
+    /// `<data_dir>/initial-password`. Ignored once the superuser exists. Secret: shown as
+    /// `********`. Env: `RUSTYDB_PASSWORD`. Default empty.
+    pub password: String,
+    /// Failed logins in a row after which the account is locked for
+    /// `lockout_seconds`, 0 to 1000; 0 never locks. Env: `RUSTYDB_MAX_FAILED_LOGINS`.
+    /// Default 5.
+    pub max_failed_logins: u32,
+    /// Seconds a locked account stays locked, 1 to 604800 (a week).
+    /// Env: `RUSTYDB_LOCKOUT_SECONDS`. Default 300.
+    pub lockout_seconds: u64,
+}
+
+// By hand, so that `{:?}` of a configuration never prints the password.
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let password = if self.password.is_empty() {
+            ""
+        } else {
+            REDACTED
+        };
+        f.debug_struct("AuthConfig")
+            .field("method", &self.method)
+            .field("password", &password)
+            .field("max_failed_logins", &self.max_failed_logins)
+            .field("lockout_seconds", &self.lockout_seconds)
+            .finish()
+    }
+}
+
+/// `[tls]`: TLS for PostgreSQL-protocol clients. TLS is offered when both files are set;
+/// clients that do not ask for it still connect in plain text.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The server certificate chain, PEM. Empty: no TLS. Env: `RUSTYDB_TLS_CERT`.
+    /// Default empty.
+    pub cert_file: PathBuf,
+    /// The certificate's private key, PEM. Empty: no TLS. Env: `RUSTYDB_TLS_KEY`.
+    /// Default empty.
+    pub key_file: PathBuf,
+}
+
+impl TlsConfig {
+    /// The certificate and key files when TLS is on (both set).
+    pub fn files(&self) -> Option<(&Path, &Path)> {
+        let set = |p: &PathBuf| !p.as_os_str().is_empty();
+        (set(&self.cert_file) && set(&self.key_file))
+            .then_some((self.cert_file.as_path(), self.key_file.as_path()))
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -151,6 +223,8 @@ impl Default for Config {
             wal: WalConfig::default(),
             checkpoint: CheckpointConfig::default(),
             log: LogConfig::default(),
+            auth: AuthConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -161,6 +235,19 @@ impl Default for ServerConfig {
             listen_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 5432,
             max_connections: 100,
+            idle_session_timeout_seconds: 0,
+            shutdown_grace_seconds: 30,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            method: AuthMethod::ScramSha256,
+            password: String::new(),
+            max_failed_logins: 5,
+            lockout_seconds: 300,
         }
     }
 }
@@ -210,10 +297,21 @@ impl Config {
     /// or, without one, `config/rustydb.toml` under the current directory if it exists,
     /// then the `RUSTYDB_*` environment, then [`Config::validate`].
     pub fn load(file: Option<&Path>) -> Result<Config, DbError> {
+        Config::load_with_flags(file, |_| Ok(()))
+    }
+
+    /// [`Config::load`] with the command-line layer: `flags` runs after the environment
+    /// and before validation, and sets what the command line gives, normally through
+    /// [`Config::set_from`] so that a flag parses exactly as its variable does.
+    pub fn load_with_flags<F>(file: Option<&Path>, flags: F) -> Result<Config, DbError>
+    where
+        F: FnOnce(&mut Config) -> Result<(), DbError>,
+    {
         // An empty base leaves relative paths relative, so the operating system resolves
         // them against the current directory and errors show them as the operator typed.
         let mut config = Config::from_layers(file, Path::new(""))?;
         config.apply_env()?;
+        flags(&mut config)?;
         config.validate()?;
         Ok(config)
     }
@@ -224,8 +322,23 @@ impl Config {
     where
         I: IntoIterator<Item = (String, String)>,
     {
+        Config::load_with_env_and_flags(file, base_dir, env, |_| Ok(()))
+    }
+
+    /// [`Config::load_with`] with the command-line layer of [`Config::load_with_flags`].
+    pub fn load_with_env_and_flags<I, F>(
+        file: Option<&Path>,
+        base_dir: &Path,
+        env: I,
+        flags: F,
+    ) -> Result<Config, DbError>
+    where
+        I: IntoIterator<Item = (String, String)>,
+        F: FnOnce(&mut Config) -> Result<(), DbError>,
+    {
         let mut config = Config::from_layers(file, base_dir)?;
         config.apply_env_from(env)?;
+        flags(&mut config)?;
         config.validate()?;
         Ok(config)
     }
@@ -278,6 +391,14 @@ impl Config {
                 .unwrap_or_default();
             let at = location(text, inner.span());
             let detail = format!("{}{at}: {}", origin.display(), inner.message());
+            let secret = Config::setting(&key).is_some_and(|s| s.secret);
+            let (value, detail) = if secret {
+                // serde's message quotes the value: leave it out.
+                let detail = format!("{}{at}: not a string", origin.display());
+                (REDACTED.to_string(), detail)
+            } else {
+                (value, detail)
+            };
             let reason = match Config::setting(&key) {
                 // A known key whose value has the wrong type or overflows it: say what is
                 // allowed, as for every other source of a value.

@@ -12,7 +12,7 @@ use std::ffi::OsString;
 
 use serde::Serialize;
 
-use super::values::{Allowed, IoBackend, LogLevel, SettingValue, WalSync, limits};
+use super::values::{Allowed, AuthMethod, IoBackend, LogLevel, SettingValue, WalSync, limits};
 use super::{Config, invalid};
 use crate::DbError;
 
@@ -99,6 +99,22 @@ pub static SETTINGS: &[Setting] = &[
         server.max_connections
     ),
     setting!(
+        "server.idle_session_timeout_seconds",
+        "RUSTYDB_IDLE_SESSION_TIMEOUT",
+        limits::IDLE_SESSION_TIMEOUT,
+        u64,
+        "Seconds a session may stay idle outside a transaction before it is closed; 0: never.",
+        server.idle_session_timeout_seconds
+    ),
+    setting!(
+        "server.shutdown_grace_seconds",
+        "RUSTYDB_SHUTDOWN_GRACE",
+        limits::SHUTDOWN_GRACE,
+        u64,
+        "Seconds running statements get to finish at shutdown before connections are closed.",
+        server.shutdown_grace_seconds
+    ),
+    setting!(
         "http.port",
         "RUSTYDB_GRAPHQL_PORT",
         limits::PORT,
@@ -155,6 +171,59 @@ pub static SETTINGS: &[Setting] = &[
         "Least severe level logged; RUST_LOG, when set, overrides it.",
         log.level
     ),
+    setting!(
+        "auth.method",
+        "RUSTYDB_AUTH_METHOD",
+        Allowed::OneOf(AuthMethod::WORDS),
+        AuthMethod,
+        "scram-sha-256: logins need the role's password. trust: no password at all \
+         (development only).",
+        auth.method
+    ),
+    Setting {
+        secret: true,
+        ..setting!(
+            "auth.password",
+            "RUSTYDB_PASSWORD",
+            Allowed::Text,
+            String,
+            "Password of the superuser rustydb, used when the data directory is initialised; \
+             empty: generated into <data_dir>/initial-password.",
+            auth.password
+        )
+    },
+    setting!(
+        "auth.max_failed_logins",
+        "RUSTYDB_MAX_FAILED_LOGINS",
+        limits::MAX_FAILED_LOGINS,
+        u32,
+        "Failed logins in a row that lock the account for auth.lockout_seconds; 0: never.",
+        auth.max_failed_logins
+    ),
+    setting!(
+        "auth.lockout_seconds",
+        "RUSTYDB_LOCKOUT_SECONDS",
+        limits::LOCKOUT_SECONDS,
+        u64,
+        "Seconds an account stays locked after too many failed logins.",
+        auth.lockout_seconds
+    ),
+    setting!(
+        "tls.cert_file",
+        "RUSTYDB_TLS_CERT",
+        Allowed::OptionalPath,
+        std::path::PathBuf,
+        "Server certificate (PEM); TLS is offered when both tls files are set.",
+        tls.cert_file
+    ),
+    setting!(
+        "tls.key_file",
+        "RUSTYDB_TLS_KEY",
+        Allowed::OptionalPath,
+        std::path::PathBuf,
+        "Private key of the certificate (PEM).",
+        tls.key_file
+    ),
 ];
 
 /// A setting's effective value, ready to show: secrets are replaced by [`REDACTED`].
@@ -209,7 +278,23 @@ impl Config {
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), DbError> {
         let setting = Config::setting(name)
             .ok_or_else(|| invalid(name, &value, "no such setting".to_string()))?;
-        (setting.set)(self, value).map_err(|reason| invalid(name, &value, reason))
+        (setting.set)(self, value).map_err(|reason| invalid(name, &shown(setting, value), reason))
+    }
+
+    /// [`Config::set`] on behalf of `source` (a command-line flag such as `--port`): an
+    /// error names the source, as an environment variable's does, with the setting in its
+    /// detail, e.g. `--port = 80: must be between 1024 and 65535`.
+    pub fn set_from(&mut self, source: &str, name: &str, value: &str) -> Result<(), DbError> {
+        let setting = Config::setting(name)
+            .ok_or_else(|| invalid(name, &value, "no such setting".to_string()))?;
+        (setting.set)(self, value).map_err(|reason| {
+            invalid(source, &shown(setting, value), reason)
+                .with_detail(format!("{source} sets {}", setting.name))
+                .with_hint(format!(
+                    "Fix the value given to {source} on the command line (--help lists the \
+                     flags)."
+                ))
+        })
     }
 
     /// The effective value of every setting, in file order, secrets redacted.
@@ -236,7 +321,7 @@ impl Config {
         for (name, value) in vars {
             if let Some(setting) = SETTINGS.iter().find(|s| s.env == name) {
                 (setting.set)(self, &value).map_err(|reason| {
-                    invalid(&name, &value, reason)
+                    invalid(&name, &shown(setting, &value), reason)
                         .with_detail(format!("{name} sets {}", setting.name))
                 })?;
             }
@@ -274,6 +359,15 @@ impl Config {
     }
 }
 
+/// `value` as an error may show it: secrets are [`REDACTED`].
+fn shown(setting: &Setting, value: &str) -> String {
+    if setting.secret {
+        REDACTED.to_string()
+    } else {
+        value.to_string()
+    }
+}
+
 /// The `RUSTYDB_*` variables of this process, as text.
 fn rustydb_env() -> Result<Vec<(String, String)>, DbError> {
     let mut vars = Vec::new();
@@ -297,169 +391,5 @@ fn utf8(name: &str, value: OsString) -> Result<String, DbError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ErrorCode;
-    use std::collections::BTreeSet;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    /// The leaf keys of the serialized configuration: the settings the file can hold.
-    fn file_keys(value: &toml::Table, prefix: &str, out: &mut BTreeSet<String>) {
-        for (key, value) in value {
-            let name = if prefix.is_empty() {
-                key.clone()
-            } else {
-                format!("{prefix}.{key}")
-            };
-            match value {
-                toml::Value::Table(table) => file_keys(table, &name, out),
-                _ => {
-                    out.insert(name);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn table_names_exactly_the_fields_of_config() {
-        let serialized = toml::Table::try_from(Config::default()).unwrap();
-        let mut from_struct = BTreeSet::new();
-        file_keys(&serialized, "", &mut from_struct);
-        let from_table: BTreeSet<String> = SETTINGS.iter().map(|s| s.name.to_string()).collect();
-        assert_eq!(from_struct, from_table);
-    }
-
-    #[test]
-    fn every_setting_has_an_env_var_and_set_round_trips() {
-        let mut envs = BTreeSet::new();
-        for setting in SETTINGS {
-            assert!(
-                setting.env.starts_with(ENV_PREFIX),
-                "{} has env {}",
-                setting.name,
-                setting.env
-            );
-            assert!(envs.insert(setting.env), "{} used twice", setting.env);
-            assert!(!setting.description.is_empty());
-
-            // Setting the default's text changes nothing; setting another valid value
-            // through the env var is visible through `get`.
-            let mut config = Config::default();
-            let default = setting.get(&config);
-            config.set(setting.name, &default).unwrap();
-            assert_eq!(config, Config::default(), "{}", setting.name);
-
-            let other = match setting.allowed {
-                Allowed::Range { min, .. } => min.to_string(),
-                Allowed::OneOf(words) => words.iter().find(|w| **w != default).unwrap().to_string(),
-                Allowed::IpAddress => "::1".to_string(),
-                Allowed::NonEmptyPath => "/var/lib/rustydb".to_string(),
-            };
-            let mut config = Config::default();
-            config
-                .apply_env_from(env(&[(setting.env, &other)]))
-                .unwrap();
-            assert_eq!(setting.get(&config), other, "{}", setting.env);
-        }
-    }
-
-    #[test]
-    fn set_rejects_unknown_names_and_bad_values() {
-        let mut config = Config::default();
-        let e = config.set("server.prot", "5433").unwrap_err();
-        assert_eq!(e.code(), ErrorCode::ConfigInvalid);
-        assert_eq!(
-            e.message(),
-            "configuration validation failed: server.prot = 5433: no such setting"
-        );
-        let e = config.set("server.port", "80").unwrap_err();
-        assert_eq!(
-            e.message(),
-            "configuration validation failed: server.port = 80: must be between 1024 and 65535"
-        );
-        assert_eq!(config, Config::default());
-    }
-
-    #[test]
-    fn env_errors_name_the_variable() {
-        let mut config = Config::default();
-        let e = config
-            .apply_env_from(env(&[("RUSTYDB_PORT", "abc"), ("HOME", "/root")]))
-            .unwrap_err();
-        assert_eq!(
-            e.message(),
-            "configuration validation failed: RUSTYDB_PORT = abc: must be an integer between \
-             1024 and 65535"
-        );
-        assert_eq!(e.detail(), Some("RUSTYDB_PORT sets server.port"));
-        let e = config
-            .apply_env_from(env(&[("RUSTYDB_WAL_SYNC", "fast")]))
-            .unwrap_err();
-        assert!(
-            e.message()
-                .ends_with("RUSTYDB_WAL_SYNC = fast: must be one of fsync, off")
-        );
-    }
-
-    #[test]
-    fn env_from_the_guide_applies() {
-        let mut config = Config::default();
-        config
-            .apply_env_from(env(&[
-                ("RUSTYDB_PORT", "5433"),
-                ("RUSTYDB_GRAPHQL_PORT", "8081"),
-                ("RUSTYDB_BUFFER_POOL_SIZE", "1000"),
-                ("RUSTYDB_DATA_DIR", "/var/lib/rustydb"),
-                ("RUSTYDB_MAX_CONNECTIONS", "200"),
-                ("RUSTYDB_TLS_CERT", "/path/to/server.crt"),
-            ]))
-            .unwrap();
-        assert_eq!(config.server.port, 5433);
-        assert_eq!(config.http.port, 8081);
-        assert_eq!(config.storage.buffer_pool_size, 1000);
-        assert_eq!(
-            config.data_dir,
-            std::path::PathBuf::from("/var/lib/rustydb")
-        );
-        assert_eq!(config.server.max_connections, 200);
-        assert_eq!(
-            Config::unrecognized_env_from(env(&[
-                ("RUSTYDB_TLS_CERT", "x"),
-                ("RUSTYDB_PORT", "1"),
-                ("PATH", "/")
-            ])),
-            vec!["RUSTYDB_TLS_CERT".to_string()]
-        );
-    }
-
-    #[test]
-    fn views_show_values_and_redact_secrets() {
-        let mut config = Config::default();
-        config.set("server.port", "6000").unwrap();
-        let views = config.settings();
-        assert_eq!(views.len(), SETTINGS.len());
-        let port = views.iter().find(|v| v.name == "server.port").unwrap();
-        assert_eq!(
-            (port.value.as_str(), port.default.as_str()),
-            ("6000", "5432")
-        );
-        assert_eq!(port.allowed, "between 1024 and 65535");
-        assert_eq!(port.env, "RUSTYDB_PORT");
-
-        let secret = Setting {
-            secret: true,
-            ..*Config::setting("data_dir").unwrap()
-        };
-        let view = SettingView::new(&secret, &config, &Config::default());
-        assert_eq!(
-            (view.value.as_str(), view.default.as_str()),
-            (REDACTED, REDACTED)
-        );
-    }
-}
+#[path = "settings_tests.rs"]
+mod tests;

@@ -95,6 +95,34 @@ fn environment_overrides_file_overrides_defaults() {
 }
 
 #[test]
+fn flags_override_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("my.toml");
+    std::fs::write(&file, "[server]\nport = 6000\nmax_connections = 10\n").unwrap();
+    let env = vec![
+        ("RUSTYDB_PORT".to_string(), "7000".to_string()),
+        ("RUSTYDB_MAX_CONNECTIONS".to_string(), "20".to_string()),
+    ];
+    let config =
+        Config::load_with_env_and_flags(Some(Path::new("my.toml")), dir.path(), env, |c| {
+            c.set_from("--port", "server.port", "8000")
+        })
+        .unwrap();
+    assert_eq!(config.server.port, 8000);
+    assert_eq!(config.server.max_connections, 20);
+
+    // The whole result is validated after the flags: a flag can make it invalid.
+    let e = Config::load_with_env_and_flags(None, dir.path(), no_env(), |c| {
+        c.set_from("--graphql-port", "http.port", "5432")
+    })
+    .unwrap_err();
+    assert!(
+        e.message()
+            .ends_with("http.port = 5432: must differ from server.port (5432)")
+    );
+}
+
+#[test]
 fn load_validates_the_result() {
     let dir = tempfile::tempdir().unwrap();
     let env = vec![("RUSTYDB_GRAPHQL_PORT".to_string(), "5432".to_string())];

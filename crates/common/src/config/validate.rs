@@ -8,14 +8,15 @@
 
 use super::values::{Allowed, IoBackend, limits};
 use super::{
-    CheckpointConfig, Config, HttpConfig, LogConfig, ServerConfig, StorageConfig, WalConfig,
-    invalid,
+    AuthConfig, CheckpointConfig, Config, HttpConfig, LogConfig, ServerConfig, StorageConfig,
+    TlsConfig, WalConfig, invalid,
 };
 use crate::DbError;
 
 impl Config {
     /// Checks every setting against its rule and the rules that span settings (the HTTP
-    /// port must differ from the server port; io_uring needs Linux).
+    /// port must differ from the server port; io_uring needs Linux; the TLS certificate
+    /// and key come together).
     pub fn validate(&self) -> Result<(), DbError> {
         let mut problems = self.problems().into_iter();
         let Some(first) = problems.next() else {
@@ -40,6 +41,8 @@ impl Config {
             wal,
             checkpoint,
             log,
+            auth,
+            tls,
         } = self;
         // An `IpAddr` can only hold a valid address, and every variant of the `sync` and
         // `level` enums is valid: they are bound as `_` on purpose, so a new field in
@@ -48,6 +51,8 @@ impl Config {
             listen_address: _,
             port: server_port,
             max_connections,
+            idle_session_timeout_seconds,
+            shutdown_grace_seconds,
         } = server;
         let HttpConfig { port: http_port } = http;
         let StorageConfig {
@@ -60,6 +65,17 @@ impl Config {
             max_wal_size_mb,
         } = checkpoint;
         let LogConfig { level: _ } = log;
+        // Every method is valid, and any text is a valid password.
+        let AuthConfig {
+            method: _,
+            password: _,
+            max_failed_logins,
+            lockout_seconds,
+        } = auth;
+        let TlsConfig {
+            cert_file,
+            key_file,
+        } = tls;
 
         let mut problems = Vec::new();
         if data_dir.as_os_str().is_empty() {
@@ -73,6 +89,18 @@ impl Config {
             "server.max_connections",
             u64::from(*max_connections),
             limits::MAX_CONNECTIONS,
+        );
+        range(
+            p,
+            "server.idle_session_timeout_seconds",
+            *idle_session_timeout_seconds,
+            limits::IDLE_SESSION_TIMEOUT,
+        );
+        range(
+            p,
+            "server.shutdown_grace_seconds",
+            *shutdown_grace_seconds,
+            limits::SHUTDOWN_GRACE,
         );
         range(p, "http.port", u64::from(*http_port), limits::PORT);
         range(
@@ -93,6 +121,38 @@ impl Config {
             *max_wal_size_mb,
             limits::CHECKPOINT_MAX_WAL,
         );
+        range(
+            p,
+            "auth.max_failed_logins",
+            u64::from(*max_failed_logins),
+            limits::MAX_FAILED_LOGINS,
+        );
+        range(
+            p,
+            "auth.lockout_seconds",
+            *lockout_seconds,
+            limits::LOCKOUT_SECONDS,
+        );
+        match (
+            cert_file.as_os_str().is_empty(),
+            key_file.as_os_str().is_empty(),
+        ) {
+            (false, true) => {
+                let reason = format!(
+                    "must be set when tls.cert_file is ({}): TLS needs both",
+                    cert_file.display()
+                );
+                problems.push(invalid("tls.key_file", &"\"\"", reason));
+            }
+            (true, false) => {
+                let reason = format!(
+                    "must be set when tls.key_file is ({}): TLS needs both",
+                    key_file.display()
+                );
+                problems.push(invalid("tls.cert_file", &"\"\"", reason));
+            }
+            _ => {}
+        }
         if http_port == server_port {
             let reason = format!("must differ from server.port ({server_port})");
             problems.push(invalid("http.port", http_port, reason));
@@ -146,6 +206,54 @@ mod tests {
             "configuration validation failed: http.port = 5432: must differ from server.port \
              (5432)"
         );
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        let mut config = Config::default();
+        config.tls.cert_file = PathBuf::from("/etc/rustydb/server.crt");
+        let e = config.validate().unwrap_err();
+        assert_eq!(
+            e.message(),
+            "configuration validation failed: tls.key_file = \"\": must be set when \
+             tls.cert_file is (/etc/rustydb/server.crt): TLS needs both"
+        );
+        assert_eq!(config.tls.files(), None);
+        config.tls.key_file = PathBuf::from("/etc/rustydb/server.key");
+        assert_eq!(config.validate(), Ok(()));
+        assert!(config.tls.files().is_some());
+        config.tls.cert_file = PathBuf::new();
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .message()
+                .contains("tls.cert_file = \"\"")
+        );
+    }
+
+    #[test]
+    fn new_ranges_are_checked() {
+        let mut config = Config::default();
+        config.server.shutdown_grace_seconds = 3601;
+        config.auth.lockout_seconds = 0;
+        config.auth.max_failed_logins = 1001;
+        config.server.idle_session_timeout_seconds = 2_147_484;
+        let problems: Vec<String> = config
+            .problems()
+            .iter()
+            .map(|p| p.message().to_string())
+            .collect();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].ends_with(
+            "server.idle_session_timeout_seconds = 2147484: must be between 0 and 2147483"
+        ));
+        assert!(
+            problems[1]
+                .ends_with("server.shutdown_grace_seconds = 3601: must be between 0 and 3600")
+        );
+        assert!(problems[2].ends_with("auth.max_failed_logins = 1001: must be between 0 and 1000"));
+        assert!(problems[3].ends_with("auth.lockout_seconds = 0: must be between 1 and 604800"));
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub enum Allowed {
     IpAddress,
     /// A path that is not empty.
     NonEmptyPath,
+    /// A path, or empty for none.
+    OptionalPath,
+    /// Any text, or empty for none.
+    Text,
 }
 
 impl Allowed {
@@ -56,6 +60,8 @@ impl fmt::Display for Allowed {
             Allowed::OneOf(words) => write!(f, "one of {}", words.join(", ")),
             Allowed::IpAddress => f.write_str("an IP address"),
             Allowed::NonEmptyPath => f.write_str("a non-empty path"),
+            Allowed::OptionalPath => f.write_str("a path, or empty for none"),
+            Allowed::Text => f.write_str("any text, or empty for none"),
         }
     }
 }
@@ -89,6 +95,20 @@ pub(crate) mod limits {
     pub(crate) const CHECKPOINT_MAX_WAL: Allowed = Allowed::Range {
         min: 16,
         max: 1_048_576,
+    };
+    /// Seconds of idleness; 0 is off, the maximum is PostgreSQL's (`INT_MAX` ms).
+    pub(crate) const IDLE_SESSION_TIMEOUT: Allowed = Allowed::Range {
+        min: 0,
+        max: 2_147_483,
+    };
+    /// Seconds of grace at shutdown: none up to an hour.
+    pub(crate) const SHUTDOWN_GRACE: Allowed = Allowed::Range { min: 0, max: 3600 };
+    /// Failed logins in a row before a lockout; 0 never locks.
+    pub(crate) const MAX_FAILED_LOGINS: Allowed = Allowed::Range { min: 0, max: 1000 };
+    /// Seconds of lockout: one second up to a week.
+    pub(crate) const LOCKOUT_SECONDS: Allowed = Allowed::Range {
+        min: 1,
+        max: 604_800,
     };
 }
 
@@ -173,6 +193,17 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// How clients of the PostgreSQL protocol authenticate.
+    AuthMethod {
+        /// SCRAM-SHA-256 with the role's password, as PostgreSQL's `scram-sha-256`.
+        #[default]
+        ScramSha256 = "scram-sha-256",
+        /// No password: anyone who reaches the port logs in as any role. Development only.
+        Trust = "trust",
+    }
+}
+
 /// A type a setting can hold: parsed from the text of an environment variable or a
 /// command-line flag, and rendered for `show-config`.
 pub(crate) trait SettingValue: Sized {
@@ -216,7 +247,7 @@ impl SettingValue for IpAddr {
 
 impl SettingValue for PathBuf {
     fn parse_setting(raw: &str, allowed: &Allowed) -> Result<Self, String> {
-        if raw.is_empty() {
+        if raw.is_empty() && *allowed == Allowed::NonEmptyPath {
             return Err(allowed.requirement());
         }
         Ok(PathBuf::from(raw))
@@ -224,6 +255,17 @@ impl SettingValue for PathBuf {
 
     fn render(&self) -> String {
         self.display().to_string()
+    }
+}
+
+impl SettingValue for String {
+    fn parse_setting(raw: &str, _allowed: &Allowed) -> Result<Self, String> {
+        // Taken as given: leading or trailing spaces may be part of a password.
+        Ok(raw.to_string())
+    }
+
+    fn render(&self) -> String {
+        self.clone()
     }
 }
 
@@ -241,7 +283,7 @@ macro_rules! word_setting {
     )*};
 }
 
-word_setting!(IoBackend, WalSync, LogLevel);
+word_setting!(IoBackend, WalSync, LogLevel, AuthMethod);
 
 #[cfg(test)]
 mod tests {
@@ -301,6 +343,18 @@ mod tests {
         assert_eq!(
             PathBuf::parse_setting("", &Allowed::NonEmptyPath),
             Err("must be a non-empty path".into())
+        );
+        assert_eq!(
+            PathBuf::parse_setting("", &Allowed::OptionalPath),
+            Ok(PathBuf::new())
+        );
+        assert_eq!(
+            String::parse_setting(" pw ", &Allowed::Text),
+            Ok(" pw ".to_string())
+        );
+        assert_eq!(
+            "md5".parse::<AuthMethod>(),
+            Err("must be one of scram-sha-256, trust".into())
         );
     }
 }
