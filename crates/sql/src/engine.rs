@@ -250,6 +250,48 @@ impl Engine {
         Ok(())
     }
 
+    /// The role named `name` in the committed catalog (what authentication checks).
+    pub fn role(&self, name: &str) -> Option<crate::catalog::roles::RoleInfo> {
+        self.catalog.committed().role(name).map(|r| r.info())
+    }
+
+    /// Gives the bootstrap superuser (`rustydb`, which every database has from its first
+    /// start, SUPERUSER LOGIN without a password) the password `password` if it has none
+    /// yet. Returns true if it set it, false if a password was already set (it is left
+    /// alone). The server calls this at start with its configured or generated password.
+    pub fn bootstrap_superuser(&self, password: &str) -> Result<bool, DbError> {
+        let verifier = crate::auth::ScramVerifier::from_password(password).to_string();
+        self.catalog
+            .update_role(&self.txns, crate::catalog::BOOTSTRAP_SUPERUSER_OID, |r| {
+                Ok(r.password.is_none().then(|| crate::catalog::RoleDef {
+                    password: Some(verifier),
+                    ..r.clone()
+                }))
+            })
+    }
+
+    /// Sets the password of role `name` (stored as a SCRAM-SHA-256 verifier; a verifier
+    /// given as the password is stored as is), committed at once. 42704 if there is no
+    /// such role.
+    pub fn set_role_password(&self, name: &str, password: &str) -> Result<(), DbError> {
+        let oid = self
+            .catalog
+            .committed()
+            .role(name)
+            .map(|r| r.oid)
+            .ok_or_else(|| crate::catalog::privileges::undefined_role(name))?;
+        let stored = crate::auth::ScramVerifier::parse(password)
+            .unwrap_or_else(|| crate::auth::ScramVerifier::from_password(password))
+            .to_string();
+        self.catalog.update_role(&self.txns, oid, |r| {
+            Ok(Some(crate::catalog::RoleDef {
+                password: Some(stored),
+                ..r.clone()
+            }))
+        })?;
+        Ok(())
+    }
+
     /// Default statement timeout etc. for new sessions.
     pub fn default_idle_timeout(&self) -> Option<Duration> {
         self.options.txn.idle_in_transaction_timeout

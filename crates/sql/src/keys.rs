@@ -26,10 +26,11 @@
 //!   span (`1 mon` and `30 days` share a key, as they compare equal); uuid: its 16 bytes;
 //! * jsonb: a type tag in jsonb order, then for containers the element or pair count and
 //!   the elements (pairs in storage order: key, value); a top-level scalar encodes as
-//!   PostgreSQL compares it, a one-element "raw" array that sorts before a real one.
+//!   PostgreSQL compares it, a one-element "raw" array that sorts before a real one;
+//! * arrays: each element as a column (`0x01 value` or `0x02`), then `0x00`.
 //!
 //! The values of one column must have one type (the column's: the binder casts lookup
-//! constants to it). [`decode_key`] recovers values except for intervals and jsonb, whose
+//! constants to it). [`decode_key`] recovers values except for intervals, jsonb and arrays, whose
 //! keys keep only their order, and numerics, which come back without trailing zeros.
 
 use rust_decimal::Decimal;
@@ -146,6 +147,14 @@ fn encode_value(v: &Value, out: &mut Vec<u8>) {
         }
         Value::Uuid(u) => out.extend_from_slice(u),
         Value::Jsonb(j) => encode_jsonb_top(j, out),
+        Value::Array(items) => {
+            // Element by element as columns are (NULL elements after values), then a 0x00
+            // terminator, so a shorter array sorts before its extensions.
+            for item in items.iter() {
+                encode_column(item, out);
+            }
+            out.push(0x00);
+        }
     }
 }
 
@@ -353,7 +362,7 @@ fn decode_value(r: &mut Reader<'_>, ty: &DataType) -> Result<Value, DbError> {
         }
         DataType::Bytea => Value::Bytea(r.escaped()?),
         DataType::Uuid => Value::Uuid(r.array()?),
-        DataType::Interval | DataType::Jsonb => {
+        DataType::Interval | DataType::Jsonb | DataType::Array(_) => {
             return Err(DbError::internal(format!(
                 "index keys of type {} cannot be decoded",
                 ty.sql_name()

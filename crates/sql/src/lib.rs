@@ -3,6 +3,7 @@
 //! executor ([`exec`]), and the [`engine::Engine`] / [`session::Session`] pair that
 //! runs SQL text through them. `docs/sql.md` walks a statement through the layers.
 
+pub mod auth;
 pub mod binder;
 pub mod catalog;
 pub mod copy_format;

@@ -72,6 +72,12 @@ pub fn encode_row(values: &[Value], out: &mut Vec<u8>) {
                 put_varint(text.len() as u64, out);
                 out.extend_from_slice(text.as_bytes());
             }
+            Value::Array(items) => {
+                // The text form: exact for every element type (see `types::array`).
+                let text = crate::types::array::format_array(items);
+                put_varint(text.len() as u64, out);
+                out.extend_from_slice(text.as_bytes());
+            }
         }
     }
 }
@@ -195,6 +201,11 @@ fn decode_value(c: &mut Cursor<'_>, ty: &DataType) -> Result<Value, DbError> {
             let j: serde_json::Value =
                 serde_json::from_str(text).map_err(|e| corrupt(format!("bad jsonb: {e}")))?;
             Value::Jsonb(Box::new(j))
+        }
+        DataType::Array(elem) => {
+            let text = std::str::from_utf8(c.bytes()?).map_err(|_| corrupt("invalid UTF-8"))?;
+            crate::types::array::parse_array(text, elem, None)
+                .map_err(|e| corrupt(format!("bad array: {e}")))?
         }
     })
 }

@@ -227,6 +227,22 @@ pub fn canonical_name(name: &str) -> Option<&'static str> {
     canonical(name)
 }
 
+/// Whether a session may change the setting (`pg_settings.context` = `user`); read-only
+/// ones report the server (`internal`).
+pub fn is_settable(name: &str) -> bool {
+    KNOWN
+        .iter()
+        .any(|(n, _, settable)| *settable && n.eq_ignore_ascii_case(name))
+}
+
+/// The built-in default of a known setting (`pg_settings.boot_val`).
+pub fn default_value(name: &str) -> Option<String> {
+    KNOWN
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, d, _)| (*d).to_string())
+}
+
 fn canonical(name: &str) -> Option<&'static str> {
     KNOWN
         .iter()

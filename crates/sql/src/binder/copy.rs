@@ -119,6 +119,9 @@ fn copy_options(
             CopyOption::Null(n) => null = Some(n.clone()),
             CopyOption::Quote(q) => quote = *q,
             CopyOption::Escape(e) => escape = Some(*e),
+            // FREEZE is a loading hint: rows are written as ordinary MVCC versions and
+            // become visible at commit, as without it (docs/sql.md).
+            CopyOption::Freeze(_) => {}
             CopyOption::Encoding(e)
                 if e.eq_ignore_ascii_case("utf8") || e.eq_ignore_ascii_case("utf-8") => {}
             other => return Err(errors::unsupported(format!("the COPY option {other}"))),

@@ -93,6 +93,36 @@ pub enum DdlStatement {
         /// Name parts.
         name: Vec<String>,
     },
+    /// CREATE ROLE / CREATE USER (which implies LOGIN).
+    CreateRole {
+        /// Name.
+        name: String,
+        /// Options given.
+        options: super::RoleOptions,
+    },
+    /// ALTER ROLE / USER name \[WITH\] options.
+    AlterRole {
+        /// Name.
+        name: String,
+        /// Options to change.
+        options: super::RoleOptions,
+    },
+    /// ALTER ROLE / USER name RENAME TO new.
+    RenameRole {
+        /// Name.
+        name: String,
+        /// New name.
+        new_name: String,
+    },
+    /// DROP ROLE / USER.
+    DropRoles {
+        /// Names.
+        names: Vec<String>,
+        /// IF EXISTS.
+        if_exists: bool,
+    },
+    /// GRANT / REVOKE table privileges.
+    Grant(super::GrantSpec),
 }
 
 /// Kinds of droppable objects.
@@ -335,6 +365,7 @@ impl std::fmt::Debug for DdlRun<'_> {
 impl DdlRun<'_> {
     /// Executes `stmt`, returning its command tag.
     pub(crate) fn execute(&mut self, stmt: &DdlStatement) -> Result<String, DbError> {
+        self.check_ownership(stmt)?;
         match stmt {
             DdlStatement::CreateTable(spec) => self.create_table(spec),
             DdlStatement::CreateIndex(spec) => self.create_index(spec),
@@ -371,6 +402,11 @@ impl DdlRun<'_> {
                 cascade,
             } => self.truncate(names, *restart_identity, *cascade),
             DdlStatement::Reindex { table, name } => self.reindex(*table, name),
+            DdlStatement::CreateRole { name, options } => self.create_role(name, options),
+            DdlStatement::AlterRole { name, options } => self.alter_role(name, options),
+            DdlStatement::RenameRole { name, new_name } => self.rename_role(name, new_name),
+            DdlStatement::DropRoles { names, if_exists } => self.drop_roles(names, *if_exists),
+            DdlStatement::Grant(spec) => self.grant(spec),
         }
     }
 

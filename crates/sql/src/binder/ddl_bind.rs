@@ -11,6 +11,12 @@ use crate::types::DataType;
 
 /// The DDL form of `stmt`, or None if it is not DDL.
 pub(crate) fn bind_ddl(stmt: &Statement) -> Result<Option<DdlStatement>, DbError> {
+    if let Some(ddl) = super::ddl_role::bind_role_statement(stmt)? {
+        return Ok(Some(ddl));
+    }
+    if let Some(ddl) = super::grant::bind_grant(stmt)? {
+        return Ok(Some(ddl));
+    }
     Ok(Some(match stmt {
         Statement::CreateTable(ct) => DdlStatement::CreateTable(super::ddl_table::table_spec(ct)?),
         Statement::CreateIndex(ci) => DdlStatement::CreateIndex(super::ddl_index::index_spec(ci)?),

@@ -259,6 +259,7 @@ impl DdlRun<'_> {
                 self.catalog.drop_object(self.txn, self.cat_txn, oid, None)
             }
             Entry::Constraint(_) => self.catalog.drop_object(self.txn, self.cat_txn, oid, None),
+            Entry::Role(_) => Err(DbError::internal("a role is dropped by DROP ROLE only")),
         }
     }
 
@@ -376,5 +377,6 @@ fn describe_entry(e: &Entry) -> String {
         Entry::Index(i) => format!("index {}.{}", i.schema, i.name),
         Entry::Schema(s) => format!("schema {}", s.name),
         Entry::Constraint(c) => format!("constraint {}", c.name),
+        Entry::Role(r) => format!("role {}", r.name),
     }
 }

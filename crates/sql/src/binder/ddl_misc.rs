@@ -205,6 +205,11 @@ impl DdlRun<'_> {
             name,
             query: spec.query.clone(),
             columns,
+            // A replaced view keeps its owner and grants, as in PostgreSQL.
+            owner: existing
+                .as_ref()
+                .map_or_else(|| self.ctx.user.clone(), |v| v.owner.clone()),
+            acl: existing.as_ref().map_or_else(Vec::new, |v| v.acl.clone()),
         };
         match existing {
             Some(old) => {
@@ -319,6 +324,8 @@ impl DdlRun<'_> {
             start,
             cycle,
             owned_by,
+            owner: self.ctx.user.clone(),
+            acl: Vec::new(),
         };
         self.create_entry(Entry::Sequence(def.clone()))?;
         Ok(def)

@@ -103,6 +103,9 @@ pub(crate) fn column_spec(
         "smallserial" | "serial2" => (DataType::Int2, true),
         _ => (names::type_name(&cd.data_type)?, false),
     };
+    if matches!(ty, DataType::Array(_)) {
+        return Err(errors::unsupported("array column types"));
+    }
     let mut c = ColumnSpec {
         name: name.clone(),
         ty,
@@ -367,6 +370,8 @@ impl DdlRun<'_> {
             columns: columns.clone(),
             heap: heap.rel().0,
             fillfactor: spec.fillfactor,
+            owner: self.ctx.user.clone(),
+            acl: Vec::new(),
         };
         self.create_entry(Entry::Table(def.clone()))?;
 

@@ -62,6 +62,9 @@ impl Binder<'_> {
                 if format.is_some() || matches!(kind, CastKind::TryCast | CastKind::SafeCast) {
                     return Err(errors::unsupported(format!("{kind:?}")));
                 }
+                if let Some(e) = self.bind_system_cast(expr, data_type, scope)? {
+                    return Ok(e);
+                }
                 let ty = names::type_name(data_type)?;
                 // A number constant cast to a float type is read as one, without going
                 // through numeric, which cannot hold `1e300` (PostgreSQL's converts
@@ -218,22 +221,27 @@ impl Binder<'_> {
                 time_zone,
             } => self.call_named("timezone", &[time_zone.as_ref(), timestamp.as_ref()], scope),
             Expr::Collate { expr, collation } => {
-                let c = collation.to_string().trim_matches('"').to_ascii_lowercase();
-                if !matches!(c.as_str(), "c" | "posix" | "default" | "ucs_basic") {
-                    return Err(errors::undefined_object("collation", &c));
+                let c = collation.to_string().to_ascii_lowercase();
+                let c = c
+                    .strip_prefix("pg_catalog.")
+                    .unwrap_or(&c)
+                    .trim_matches('"');
+                if !matches!(c, "c" | "posix" | "default" | "ucs_basic") {
+                    return Err(errors::undefined_object("collation", c));
                 }
                 self.bind_expr(expr, scope)
             }
             Expr::Tuple(_) => Err(errors::unsupported("row constructors in this position")),
-            Expr::Array(_) => Err(errors::unsupported("arrays")),
+            Expr::Array(arr) => self.bind_array_constructor(&arr.elem, scope),
             Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => {
                 Err(errors::syntax("syntax error at or near \"*\"")
                     .with_detail("* is only allowed in a select list"))
             }
             Expr::SimilarTo { .. } => Err(errors::unsupported("SIMILAR TO")),
-            Expr::JsonAccess { .. } | Expr::CompoundFieldAccess { .. } => {
-                Err(errors::unsupported("field access"))
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                self.bind_subscript(root, access_chain, scope)
             }
+            Expr::JsonAccess { .. } => Err(errors::unsupported("field access")),
             Expr::GroupingSets(_) | Expr::Cube(_) | Expr::Rollup(_) => {
                 Err(errors::unsupported("GROUPING SETS, CUBE and ROLLUP"))
             }

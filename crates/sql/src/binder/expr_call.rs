@@ -37,6 +37,12 @@ impl Binder<'_> {
             [s, n] if s == "pg_catalog" => n.clone(),
             _ => return Err(undefined_function(&format!("{}()", parts.join(".")))),
         };
+        if let (ast::FunctionArguments::Subquery(q), [n]) = (&f.args, parts.as_slice())
+            && n == "array"
+            && f.name.0.len() == 1
+        {
+            return self.bind_array_subquery(q, scope);
+        }
         if let Some(over) = &f.over {
             return self.bind_window_call(&name, f, over, scope);
         }
@@ -72,6 +78,9 @@ impl Binder<'_> {
         }
         let no_parens = matches!(f.args, ast::FunctionArguments::None);
         if let Some(v) = self.session_call(&name, args.len(), no_parens) {
+            return Ok(v);
+        }
+        if !no_parens && let Some(v) = self.bind_system_call(&name, &args, scope)? {
             return Ok(v);
         }
         match name.as_str() {

@@ -2,7 +2,7 @@
 //! operator resolution, AND/OR, BETWEEN (expanded), IN lists, LIKE/ILIKE, quantified
 //! comparisons, row-wise comparisons, CASE, and the common-type rules they share.
 
-use rustydb_common::DbError;
+use rustydb_common::{DbError, ErrorCode};
 use sqlparser::ast::{self, BinaryOperator, Expr, UnaryOperator};
 
 use super::errors;
@@ -59,8 +59,54 @@ fn binary_op(op: &BinaryOperator) -> Result<BinaryOp, DbError> {
         B::AtArrow => BinaryOp::JsonContains,
         B::ArrowAt => BinaryOp::JsonContainedBy,
         B::Question => BinaryOp::JsonHasKey,
+        // `OPERATOR(pg_catalog.~)`: psql's spelling of the built-in operators.
+        B::PGCustomBinaryOperator(parts)
+            if parts.len() == 2 && parts[0].eq_ignore_ascii_case("pg_catalog") =>
+        {
+            return builtin_operator(&parts[1]);
+        }
+        B::PGCustomBinaryOperator(parts) if parts.len() == 1 => return builtin_operator(&parts[0]),
         other => return Err(errors::unsupported(format!("the operator {other}"))),
     })
+}
+
+/// A built-in operator named by its symbol (`OPERATOR(pg_catalog.~)`).
+fn builtin_operator(symbol: &str) -> Result<BinaryOp, DbError> {
+    use BinaryOperator as B;
+    let op = match symbol {
+        "+" => B::Plus,
+        "-" => B::Minus,
+        "*" => B::Multiply,
+        "/" => B::Divide,
+        "%" => B::Modulo,
+        "^" => B::PGExp,
+        "||" => B::StringConcat,
+        "=" => B::Eq,
+        "<>" | "!=" => B::NotEq,
+        "<" => B::Lt,
+        "<=" => B::LtEq,
+        ">" => B::Gt,
+        ">=" => B::GtEq,
+        "~~" => B::PGLikeMatch,
+        "~~*" => B::PGILikeMatch,
+        "!~~" => B::PGNotLikeMatch,
+        "!~~*" => B::PGNotILikeMatch,
+        "~" => B::PGRegexMatch,
+        "~*" => B::PGRegexIMatch,
+        "!~" => B::PGRegexNotMatch,
+        "!~*" => B::PGRegexNotIMatch,
+        other => {
+            return Err(DbError::new(
+                ErrorCode::UndefinedObject,
+                format!("operator does not exist: pg_catalog.{other}"),
+            )
+            .with_sqlstate("42883")
+            .with_hint(
+                "No operator matches the given name. You might need to add explicit type casts.",
+            ));
+        }
+    };
+    binary_op(&op)
 }
 
 impl Binder<'_> {
@@ -408,9 +454,7 @@ impl Binder<'_> {
                     ScalarExpr::Or(terms)
                 })
             }
-            _ => Err(errors::unsupported(
-                "ANY/ALL over arrays other than ARRAY[...] constructors",
-            )),
+            other => self.bind_quantified_array(l, bop, other, all, scope),
         }
     }
 

@@ -307,6 +307,16 @@ impl Binder<'_> {
                 {
                     return self.bind_generate_series(&args.args, alias.as_ref());
                 }
+                if let Some(args) = args
+                    && names::object_name(name)?.last().map(String::as_str)
+                        == Some("pg_partition_ancestors")
+                {
+                    return self.bind_partition_ancestors(
+                        &args.args,
+                        alias.as_ref(),
+                        *with_ordinality,
+                    );
+                }
                 if args.is_some() || *with_ordinality {
                     return Err(errors::unsupported(
                         "table functions in FROM other than generate_series",
@@ -479,6 +489,9 @@ impl Binder<'_> {
         // A table referenced by its own name can be qualified with its schema.
         let qual_schema = if alias.is_none() { schema } else { None };
         match target {
+            RelationTarget::System(rel) => {
+                self.bind_system_relation(rel, &alias_name, alias, qual_schema)
+            }
             RelationTarget::Table(table) => {
                 let cols = table_columns(&table);
                 let (alias_name, cols) = match alias {
@@ -565,7 +578,10 @@ impl Binder<'_> {
 
     /// Binds a view's stored query on its own: no enclosing levels or WITH queries of
     /// the referencing query are visible to it.
-    fn bind_view_query(&mut self, view: &crate::catalog::ViewDef) -> Result<LogicalPlan, DbError> {
+    pub(crate) fn bind_view_query(
+        &mut self,
+        view: &crate::catalog::ViewDef,
+    ) -> Result<LogicalPlan, DbError> {
         let stmts = super::parse(&view.query)?;
         let [sqlparser::ast::Statement::Query(q)] = stmts.as_slice() else {
             return Err(DbError::internal(format!(
@@ -585,7 +601,7 @@ impl Binder<'_> {
 }
 
 /// Applies `AS alias (c1, c2)` to a relation's columns.
-fn apply_alias(
+pub(crate) fn apply_alias(
     alias: &TableAlias,
     name: &str,
     mut cols: Vec<(String, DataType)>,

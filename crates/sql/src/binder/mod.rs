@@ -80,6 +80,7 @@
 //! `ANALYZE` and `ALTER SEQUENCE`, which it does not parse as PostgreSQL has them; syntax
 //! errors are reported PostgreSQL's way (`syntax error at or near "x"`, position in DETAIL).
 
+mod access;
 mod ddl;
 mod utility;
 mod utility_vacuum;
@@ -94,24 +95,33 @@ mod ddl_constraint;
 mod ddl_drop;
 mod ddl_index;
 mod ddl_misc;
+mod ddl_owner;
+mod ddl_role;
+mod ddl_role_exec;
 mod ddl_table;
 mod dml;
 mod dml_update;
 mod errors;
 mod expr;
+mod expr_array;
 mod expr_call;
 mod expr_ops;
 mod from;
+mod grant;
 mod names;
 mod order;
 mod parse;
+mod parse_copy;
 mod parse_maintenance;
 mod query;
 mod scope;
 mod select;
 mod select_items;
 mod setop;
+mod srf;
 mod subquery;
+mod system_calls;
+mod system_relations;
 mod table_exprs;
 mod walk;
 mod window;
@@ -130,10 +140,13 @@ use crate::exec::QueryResult;
 use crate::plan::logical::LogicalPlan;
 use crate::types::DataType;
 
+pub use access::check_access;
 pub use ddl::{
     AlterAction, ColumnSpec, ConstraintSpec, ConstraintSpecKind, DdlStatement, ForeignKeySpec,
     IndexSpec, ObjectKind, SequenceOptionsSpec, TableSpec, ViewSpec,
 };
+pub use ddl_role::RoleOptions;
+pub use grant::{GrantObjects, GrantSpec};
 pub use table_exprs::CatalogTableExprs;
 pub use utility::{CopyOptions, TxnModes, UtilityStatement};
 
@@ -152,16 +165,24 @@ pub struct BindContext {
     pub param_types: Vec<DataType>,
     /// Optimizer hint texts of the statement, passed through untouched.
     pub hints: Vec<String>,
+    /// The engine's live state, for system relations and functions (none: they are
+    /// unavailable).
+    pub system: Option<crate::catalog::system::SystemContext>,
+    /// Set when the statement read a system relation or catalog function: its plan
+    /// must not be cached, since the rows are computed when it is bound.
+    pub reads_system: std::cell::Cell<bool>,
 }
 
 impl Default for BindContext {
     fn default() -> BindContext {
         BindContext {
             search_path: vec!["public".into()],
-            user: "postgres".into(),
+            user: "rustydb".into(),
             database: "rustydb".into(),
             param_types: Vec::new(),
             hints: Vec::new(),
+            system: None,
+            reads_system: std::cell::Cell::new(false),
         }
     }
 }
@@ -215,6 +236,28 @@ pub fn bind(
     ctx: &BindContext,
 ) -> Result<BoundStatement, DbError> {
     Binder::new(state, ctx).bind_statement(stmt)
+}
+
+/// A table or view a statement reads by name (privilege checks need it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelationRead {
+    /// The table or view.
+    pub relation: crate::catalog::Oid,
+    /// The view whose stored query named it: the view owner's privileges apply, as
+    /// in PostgreSQL. None: the statement itself named it.
+    pub via_view: Option<crate::catalog::Oid>,
+}
+
+/// As [`bind`], also returning every table and view the statement reads by name (not
+/// the targets of INSERT, UPDATE, DELETE and COPY, which its plan shows).
+pub fn bind_with_reads(
+    stmt: &Statement,
+    state: &CatalogState,
+    ctx: &BindContext,
+) -> Result<(BoundStatement, Vec<RelationRead>), DbError> {
+    let mut b = Binder::new(state, ctx);
+    let bound = b.bind_statement(stmt)?;
+    Ok((bound, std::mem::take(&mut b.reads)))
 }
 
 /// Executes a DDL statement inside the caller's transaction: changes go to `cat_txn`

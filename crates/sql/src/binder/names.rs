@@ -58,8 +58,18 @@ pub(crate) fn type_name(dt: &ast::DataType) -> Result<DataType, DbError> {
     ) {
         return Err(errors::undefined_object("type", &lower));
     }
-    if lower.ends_with("[]") || lower.starts_with("array") {
-        return Err(errors::unsupported("array types"));
+    if lower.ends_with("[]") {
+        let inner = text[..text.len() - 2].trim_end();
+        if inner.ends_with(']') {
+            return Err(errors::unsupported("multidimensional array types"));
+        }
+        let inner = inner.strip_prefix("pg_catalog.").unwrap_or(inner);
+        return Ok(DataType::Array(Box::new(parse_type_name(inner)?)));
+    }
+    if lower.starts_with("array") || lower.ends_with(']') {
+        return Err(errors::unsupported(
+            "array types other than one-dimensional type[]",
+        ));
     }
     parse_type_name(text)
 }
@@ -87,6 +97,26 @@ pub(crate) fn internal_type_name(ty: &DataType) -> &'static str {
         DataType::Uuid => "uuid",
         DataType::Jsonb => "jsonb",
         DataType::Unknown => "unknown",
+        DataType::Array(elem) => match **elem {
+            DataType::Bool => "_bool",
+            DataType::Int2 => "_int2",
+            DataType::Int4 => "_int4",
+            DataType::Int8 => "_int8",
+            DataType::Float4 => "_float4",
+            DataType::Float8 => "_float8",
+            DataType::Numeric { .. } => "_numeric",
+            DataType::Varchar(_) => "_varchar",
+            DataType::Char(_) => "_bpchar",
+            DataType::Bytea => "_bytea",
+            DataType::Date => "_date",
+            DataType::Time => "_time",
+            DataType::Timestamp => "_timestamp",
+            DataType::TimestampTz => "_timestamptz",
+            DataType::Interval => "_interval",
+            DataType::Uuid => "_uuid",
+            DataType::Jsonb => "_jsonb",
+            _ => "_text",
+        },
     }
 }
 
@@ -106,6 +136,13 @@ fn figure(e: &Expr) -> Option<(String, u8)> {
         Expr::Identifier(id) => Some((ident(id), 2)),
         Expr::CompoundIdentifier(ids) => ids.last().map(|id| (ident(id), 2)),
         Expr::Nested(inner) => figure(inner),
+        Expr::CompoundFieldAccess { root, access_chain }
+            if access_chain
+                .iter()
+                .all(|a| matches!(a, ast::AccessExpr::Subscript(_))) =>
+        {
+            figure(root)
+        }
         Expr::Cast {
             expr, data_type, ..
         } => match figure(expr) {

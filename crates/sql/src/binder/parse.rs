@@ -36,7 +36,9 @@ pub(crate) fn parse_statements(sql: &str) -> Result<Vec<Statement>, ParserError>
     let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location()?;
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(PARSER_RECURSION_LIMIT)
-        .with_tokens_with_locations(rewrite_between(tokens));
+        .with_tokens_with_locations(super::parse_copy::rewrite_copy_booleans(
+            super::ddl_role::drop_encrypted(rewrite_between(tokens)),
+        ));
     let mut out = Vec::new();
     let mut expecting_delimiter = false;
     loop {
@@ -74,6 +76,9 @@ pub(crate) fn parse_statements(sql: &str) -> Result<Vec<Statement>, ParserError>
                 parser.next_token();
                 parser.next_token();
                 parse_alter_sequence(&mut parser)?
+            }
+            "CREATE" if super::ddl_role::at_create_user(&parser) => {
+                super::ddl_role::parse_create_user(&mut parser)?
             }
             "VACUUM" => super::parse_maintenance::parse_vacuum(&mut parser, false)?,
             "ANALYZE" | "ANALYSE" => super::parse_maintenance::parse_vacuum(&mut parser, true)?,

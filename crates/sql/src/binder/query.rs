@@ -113,6 +113,8 @@ pub(crate) enum RelationTarget {
     View(ViewDef),
     /// A WITH query.
     Cte(CteBinding),
+    /// A `pg_catalog` or `information_schema` relation.
+    System(&'static crate::catalog::system::SystemRelation),
 }
 
 /// Per-query-level state, saved around nested levels.
@@ -150,6 +152,9 @@ pub(crate) struct Binder<'a> {
     /// Every table, view and sequence the statement referred to (dependencies of a
     /// view or default).
     pub(crate) deps: Vec<Oid>,
+    /// Every table or view read by name, with the view whose query named it (whose
+    /// owner's privileges apply), for the session's privilege checks.
+    pub(crate) reads: Vec<super::RelationRead>,
     /// Working tables of recursive CTEs some scan read (a recursive CTE that does not
     /// read itself is an ordinary one).
     pub(crate) worktables_read: Vec<usize>,
@@ -172,6 +177,7 @@ impl<'a> Binder<'a> {
             level: LevelState::default(),
             views: Vec::new(),
             deps: Vec::new(),
+            reads: Vec::new(),
             worktables_read: Vec::new(),
             top_level_with: false,
         }
@@ -366,8 +372,15 @@ impl<'a> Binder<'a> {
             return Ok((None, RelationTarget::Cte(c.clone())));
         }
         let (schema, name) = names::split_relation_name(parts, &self.ctx.database)?;
+        if let Some(rel) = self.system_relation(schema.as_deref(), &name)? {
+            return Ok((Some(rel.schema.to_string()), RelationTarget::System(rel)));
+        }
         let (schema, entry) = self.find_relation_entry(schema.as_deref(), &name)?;
         self.deps.push(entry.oid());
+        self.reads.push(super::RelationRead {
+            relation: entry.oid(),
+            via_view: self.views.last().copied(),
+        });
         let target = match entry {
             Entry::Table(t) => RelationTarget::Table(
                 self.state
@@ -398,6 +411,9 @@ impl<'a> Binder<'a> {
     /// The table a DML statement targets (views are not updatable here).
     pub(crate) fn target_table(&self, parts: &[String]) -> Result<TableRef, DbError> {
         let (schema, name) = names::split_relation_name(parts, &self.ctx.database)?;
+        if let Some(rel) = self.system_relation(schema.as_deref(), &name)? {
+            return Err(super::system_relations::read_only(rel));
+        }
         let (_, entry) = self.find_relation_entry(schema.as_deref(), &name)?;
         match entry {
             Entry::Table(t) => self

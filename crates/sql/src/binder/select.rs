@@ -43,6 +43,10 @@ impl Binder<'_> {
         resolve_unknown: bool,
     ) -> Result<LogicalPlan, DbError> {
         check_select_supported(s)?;
+        if let Some(rewritten) = super::srf::rewrite_select_items(s)? {
+            let plan = self.bind_select(&rewritten, tail, resolve_unknown)?;
+            return Ok(super::srf::no_rows(plan));
+        }
         let locking = !tail.locks.is_empty();
         let from = self.bind_from(&s.from, locking)?;
         let FromItem {

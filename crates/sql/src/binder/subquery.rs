@@ -46,6 +46,34 @@ impl Binder<'_> {
         })))
     }
 
+    /// `ARRAY(SELECT ..)`: one column, collected into an array of its type.
+    pub(crate) fn bind_array_subquery(
+        &mut self,
+        q: &Query,
+        scope: &Scope,
+    ) -> Result<ScalarExpr, DbError> {
+        let (plan, correlated) = self.bind_subquery_plan(q, scope)?;
+        let schema = plan.schema();
+        if schema.len() != 1 {
+            return Err(errors::syntax("subquery must return only one column"));
+        }
+        let elem = match &schema[0].ty {
+            DataType::Unknown => DataType::Text,
+            DataType::Array(_) => {
+                return Err(crate::types::array::unsupported(
+                    "ARRAY(subquery) over an array column (multidimensional arrays)",
+                ));
+            }
+            t => t.clone(),
+        };
+        Ok(ScalarExpr::Subquery(Box::new(Subquery {
+            kind: SubqueryKind::Array,
+            plan: Arc::new(plan),
+            correlated,
+            ty: DataType::Array(Box::new(elem)),
+        })))
+    }
+
     /// `[NOT] EXISTS (SELECT ..)`.
     pub(crate) fn bind_exists(
         &mut self,

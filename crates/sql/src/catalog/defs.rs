@@ -63,6 +63,12 @@ pub struct TableDef {
     /// `WITH (fillfactor = n)`: accepted and recorded.
     #[serde(default)]
     pub fillfactor: Option<u8>,
+    /// The owning role (objects from before roles existed belong to `rustydb`).
+    #[serde(default = "bootstrap_owner")]
+    pub owner: String,
+    /// Privileges granted on it (PostgreSQL's `relacl`).
+    #[serde(default)]
+    pub acl: Vec<AclItem>,
 }
 
 /// One key column of an index.
@@ -183,6 +189,12 @@ pub struct SequenceDef {
     /// OWNED BY table column (dropped with it).
     #[serde(default)]
     pub owned_by: Option<(Oid, usize)>,
+    /// The owning role.
+    #[serde(default = "bootstrap_owner")]
+    pub owner: String,
+    /// Privileges granted on it.
+    #[serde(default)]
+    pub acl: Vec<AclItem>,
 }
 
 /// A view.
@@ -198,6 +210,12 @@ pub struct ViewDef {
     pub query: String,
     /// Output column names (from the query or the column list).
     pub columns: Vec<String>,
+    /// The owning role (its privileges are checked for the tables the view reads).
+    #[serde(default = "bootstrap_owner")]
+    pub owner: String,
+    /// Privileges granted on it.
+    #[serde(default)]
+    pub acl: Vec<AclItem>,
 }
 
 /// One row of the catalog heap.
@@ -215,6 +233,8 @@ pub enum Entry {
     Sequence(SequenceDef),
     /// A view.
     View(ViewDef),
+    /// A role (user or group), global rather than per schema.
+    Role(RoleDef),
 }
 
 impl Entry {
@@ -227,6 +247,54 @@ impl Entry {
             Entry::Constraint(d) => d.oid,
             Entry::Sequence(d) => d.oid,
             Entry::View(d) => d.oid,
+            Entry::Role(d) => d.oid,
         }
     }
+}
+
+/// The name of the bootstrap superuser, which owns what existed before roles did.
+pub const BOOTSTRAP_SUPERUSER: &str = "rustydb";
+/// The bootstrap superuser's oid (PostgreSQL's `BOOTSTRAP_SUPERUSERID`).
+pub const BOOTSTRAP_SUPERUSER_OID: Oid = 10;
+
+fn bootstrap_owner() -> String {
+    BOOTSTRAP_SUPERUSER.to_string()
+}
+
+/// A role as stored (see `catalog::roles::RoleInfo` for the form callers use).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleDef {
+    /// Its oid.
+    pub oid: Oid,
+    /// Its name.
+    pub name: String,
+    /// SUPERUSER: passes every privilege check.
+    pub superuser: bool,
+    /// LOGIN: may open a session.
+    pub can_login: bool,
+    /// CREATEDB (recorded; RustyDB has one database).
+    pub create_db: bool,
+    /// CREATEROLE: may create, alter and drop non-superuser roles.
+    pub create_role: bool,
+    /// The SCRAM-SHA-256 verifier in PostgreSQL's text form, if a password is set.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// VALID UNTIL as a `timestamptz` value (microseconds since 2000-01-01 UTC;
+    /// `i64::MAX` is infinity).
+    #[serde(default)]
+    pub valid_until: Option<i64>,
+    /// CONNECTION LIMIT (-1: none).
+    pub connection_limit: i32,
+}
+
+/// Privileges of one grantee on one object (one element of PostgreSQL's `relacl`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AclItem {
+    /// The role granted to; None is PUBLIC (every role).
+    pub grantee: Option<String>,
+    /// Who granted them.
+    pub grantor: String,
+    /// The privileges as PostgreSQL's letters (`arwdDx`: INSERT, SELECT, UPDATE,
+    /// DELETE, TRUNCATE, REFERENCES), in that order.
+    pub privileges: String,
 }

@@ -19,7 +19,10 @@
 //! leaves orphan files, which [`Catalog::open`] removes at start.
 
 pub mod defs;
+pub mod privileges;
+pub mod roles;
 pub mod sequence;
+pub mod system;
 pub mod typename;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -114,6 +117,8 @@ pub struct CatalogState {
     relations: HashMap<(String, String), Oid>,
     schemas: HashMap<String, Oid>,
     tables: HashMap<Oid, TableRef>,
+    /// Role name -> oid.
+    roles: HashMap<String, Oid>,
     /// Incremented on every committed change (plan caches check it).
     pub version: u64,
 }
@@ -130,6 +135,7 @@ impl CatalogState {
     ) -> Result<CatalogState, DbError> {
         let mut relations = HashMap::new();
         let mut schemas = HashMap::new();
+        let mut roles = HashMap::new();
         let mut indexes: HashMap<Oid, Vec<IndexDef>> = HashMap::new();
         let mut constraints: HashMap<Oid, Vec<ConstraintDef>> = HashMap::new();
         for (_, e) in entries.values() {
@@ -151,6 +157,9 @@ impl CatalogState {
                     indexes.entry(i.table).or_default().push(i.clone());
                 }
                 Entry::Constraint(c) => constraints.entry(c.table).or_default().push(c.clone()),
+                Entry::Role(r) => {
+                    roles.insert(r.name.clone(), r.oid);
+                }
             }
         }
         let mut tables = HashMap::new();
@@ -196,6 +205,7 @@ impl CatalogState {
             relations,
             schemas,
             tables,
+            roles,
             version,
         })
     }
@@ -328,6 +338,7 @@ impl Catalog {
             txn.commit()?;
         }
         catalog.reload(txns)?;
+        catalog.bootstrap_roles(txns)?;
         catalog.remove_orphans()?;
         Ok(catalog)
     }

@@ -223,6 +223,13 @@ fn encode(v: &Value, out: &mut Vec<u8>) {
             out.push(16);
             put_bytes(out, j.to_string().as_bytes());
         }
+        Value::Array(items) => {
+            out.push(17);
+            out.extend_from_slice(&(items.len() as u32).to_le_bytes());
+            for item in items.iter() {
+                encode(item, out);
+            }
+        }
     }
 }
 
@@ -265,6 +272,14 @@ fn decode(buf: &[u8], at: &mut usize) -> Option<Value> {
         }),
         15 => Value::Uuid(arr(buf, at)?),
         16 => Value::Jsonb(Box::new(serde_json::from_slice(&bytes(at)?).ok()?)),
+        17 => {
+            let n = u32::from_le_bytes(arr(buf, at)?) as usize;
+            let mut items = Vec::with_capacity(n.min(buf.len()));
+            for _ in 0..n {
+                items.push(decode(buf, at)?);
+            }
+            Value::Array(Box::new(items))
+        }
         _ => return None,
     })
 }

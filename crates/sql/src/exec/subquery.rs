@@ -105,6 +105,16 @@ fn compute(
                     .unwrap_or(Value::Null),
             )
         }
+        SubqueryKind::Array => {
+            let mut values = Vec::new();
+            while let Some(b) = op.next_batch(ex)? {
+                values.extend(
+                    b.into_iter()
+                        .map(|r| r.into_iter().next().unwrap_or(Value::Null)),
+                );
+            }
+            Cached::Scalar(Value::Array(Box::new(values)))
+        }
         SubqueryKind::In { .. } | SubqueryKind::Quantified { .. } => {
             let mut values = Vec::new();
             while let Some(b) = op.next_batch(ex)? {
@@ -134,7 +144,7 @@ fn compute(
 
 fn combine(kind: &SubqueryKind, probe: Option<Value>, cached: &Cached) -> Result<Value, DbError> {
     Ok(match (kind, cached) {
-        (SubqueryKind::Scalar, Cached::Scalar(v)) => v.clone(),
+        (SubqueryKind::Scalar | SubqueryKind::Array, Cached::Scalar(v)) => v.clone(),
         (SubqueryKind::Exists { negated }, Cached::Exists(b)) => Value::Bool(*b != *negated),
         (
             SubqueryKind::In { negated, .. },

@@ -12,11 +12,13 @@
 //!
 //! `coalesce`, `nullif`, `greatest` and `least` are special forms the binder handles
 //! (they are lazy or type-unify their arguments); [`greatest`] and [`least`] implement the
-//! value part. Set-returning and array functions are not here (RustyDB has no arrays).
+//! value part. Set-returning functions are not here; the polymorphic array functions
+//! resolve in [`array`](mod@array).
 //!
-//! Files: [`string`], [`quoting`] (`quote_*`, `format()`), [`regexp`], [`encoding`],
+//! Files: [`array`](mod@array), [`string`], [`quoting`] (`quote_*`, `format()`), [`regexp`], [`encoding`],
 //! [`math`], [`datetime`], [`format`](mod@format) (to_char and friends), [`json`], [`misc`].
 
+pub mod array;
 pub mod datetime;
 pub mod encoding;
 pub mod format;
@@ -26,6 +28,7 @@ pub mod misc;
 pub mod quoting;
 pub mod regexp;
 pub mod string;
+pub mod system;
 
 use rustydb_common::{DbError, ErrorCode};
 
@@ -193,6 +196,7 @@ fn registry() -> &'static [FuncDef] {
         all.extend(format::functions());
         all.extend(json::functions());
         all.extend(misc::functions());
+        all.extend(system::functions());
         all
     })
 }
@@ -212,6 +216,9 @@ fn signature(name: &str, args: &[DataType]) -> String {
 /// NULLs). 42883 when nothing matches, 42725 when several match equally well.
 pub fn lookup(name: &str, args: &[DataType]) -> Result<ResolvedFunction, DbError> {
     let lname = name.to_ascii_lowercase();
+    if let Some(r) = array::lookup(&lname, args) {
+        return r;
+    }
     let mut cands: Vec<(Vec<DataType>, &FuncDef)> = Vec::new();
     for d in registry().iter().filter(|d| d.name == lname) {
         let fits =

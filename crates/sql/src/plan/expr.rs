@@ -170,6 +170,9 @@ pub enum SequenceOp {
 pub enum SubqueryKind {
     /// `(SELECT ..)`: one column, at most one row (21000 if more), NULL if none.
     Scalar,
+    /// `ARRAY(SELECT ..)`: one column, its values (in the subquery's order) as an array;
+    /// an empty array if there are no rows.
+    Array,
     /// `EXISTS (..)` / `NOT EXISTS (..)`.
     Exists {
         /// NOT EXISTS.
@@ -501,6 +504,7 @@ impl fmt::Display for ScalarExpr {
             }
             ScalarExpr::Subquery(s) => match &s.kind {
                 SubqueryKind::Scalar => f.write_str("(SubPlan)"),
+                SubqueryKind::Array => f.write_str("ARRAY(SubPlan)"),
                 SubqueryKind::Exists { negated } => {
                     write!(f, "{}EXISTS(SubPlan)", if *negated { "NOT " } else { "" })
                 }

@@ -158,14 +158,15 @@ impl Session {
                 }
             };
             let mut r = self.copy_to_string(plan, &options, sql)?;
-            let data = r.copy_out.take().unwrap_or_default();
-            out.write_all(data.as_bytes()).map_err(|e| io_error(&e))?;
+            for line in r.copy_out.take().unwrap_or_default() {
+                out.write_all(line.as_bytes()).map_err(|e| io_error(&e))?;
+            }
             Ok(r)
         })();
         self.conclude(r)
     }
 
-    /// COPY TO STDOUT with the data in the result's `copy_out`.
+    /// COPY TO STDOUT with the data in the result's `copy_out`, a line per element.
     pub(super) fn copy_to_string(
         &mut self,
         plan: LogicalPlan,
@@ -176,13 +177,17 @@ impl Session {
         let plan = Arc::new(self.optimize(plan, &state, sql)?);
         let ctx = self.bind_context(sql);
         let r = self.run_plan(&plan, state, &ctx, sql, &[], false)?;
-        let mut data = String::new();
+        let mut data = Vec::with_capacity(r.rows.len() + 1);
         if options.header {
             let names: Vec<&str> = r.columns.iter().map(|c| c.name.as_str()).collect();
-            encode_header(&names, options, &mut data);
+            let mut line = String::new();
+            encode_header(&names, options, &mut line);
+            data.push(line);
         }
         for row in &r.rows {
-            encode_row(row, options, &mut data);
+            let mut line = String::new();
+            encode_row(row, options, &mut line);
+            data.push(line);
         }
         let n = r.rows.len() as u64;
         Ok(StatementResult {
@@ -208,7 +213,7 @@ impl Session {
         };
         let state = self.catalog_view()?;
         let ctx = self.bind_context(sql);
-        match binder::bind(stmt, &state, &ctx)? {
+        match self.bind_checked(stmt, &state, &ctx)? {
             BoundStatement::Utility(u) => Ok(u),
             _ => Err(
                 DbError::new(ErrorCode::SyntaxError, "expected a COPY statement")

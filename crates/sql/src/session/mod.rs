@@ -363,7 +363,10 @@ impl Session {
         let state = self.catalog_view()?;
         let mut ctx = self.bind_context(sql);
         ctx.param_types = declared.to_vec();
-        let bound = binder::bind(&stmt, &state, &ctx)?;
+        let (bound, reads) = binder::bind_with_reads(&stmt, &state, &ctx)?;
+        // Privileges are checked when the statement runs (as PostgreSQL does); a plan
+        // the user may not run yet is not cached, so execution binds and checks again.
+        let allowed = binder::check_access(&state, &self.user, &stmt, &bound, &reads).is_ok();
         let (param_types, columns, cached) = match &bound {
             BoundStatement::Query { plan, param_types } => {
                 let columns = if plan_returns_rows(plan) {
@@ -372,7 +375,9 @@ impl Session {
                     Vec::new()
                 };
                 let plan = self.optimize(plan.clone(), &state, sql)?;
-                let cache = (!self.in_uncommitted_ddl()).then(|| (state.version, Arc::new(plan)));
+                // A plan over system relations holds their rows as of binding.
+                let cache = (allowed && !self.in_uncommitted_ddl() && !ctx.reads_system.get())
+                    .then(|| (state.version, Arc::new(plan)));
                 (param_types.clone(), columns, cache)
             }
             BoundStatement::Explain { .. } => (
@@ -453,13 +458,26 @@ impl Session {
         if let Some(p) = prepared {
             ctx.param_types = p.param_types.clone();
         }
-        match binder::bind(stmt, &state, &ctx)? {
+        match self.bind_checked(stmt, &state, &ctx)? {
             BoundStatement::Utility(u) => self.run_utility(u, sql, params),
             other => {
                 let plan_cache = prepared.map(|p| &p.cached);
                 self.run_bound(other, state, &ctx, sql, params, plan_cache)
             }
         }
+    }
+
+    /// Binds `stmt` and checks that the session's user may run it (42501 otherwise).
+    /// A cached plan is reused only while the catalog, grants included, is unchanged.
+    fn bind_checked(
+        &self,
+        stmt: &Statement,
+        state: &CatalogState,
+        ctx: &BindContext,
+    ) -> Result<BoundStatement, DbError> {
+        let (bound, reads) = binder::bind_with_reads(stmt, state, ctx)?;
+        binder::check_access(state, &self.user, stmt, &bound, &reads)?;
+        Ok(bound)
     }
 
     /// Runs a prepared statement's cached plan if the catalog has not changed.
@@ -498,6 +516,7 @@ impl Session {
                 let plan = Arc::new(self.optimize(plan, &state, sql)?);
                 if let Some(cache) = plan_cache
                     && !self.in_uncommitted_ddl()
+                    && !ctx.reads_system.get()
                 {
                     *cache.lock() = Some((state.version, plan.clone()));
                 }
@@ -708,6 +727,12 @@ impl Session {
             database: self.database.clone(),
             param_types: Vec::new(),
             hints: Hints::texts_in(sql),
+            system: Some(crate::catalog::system::SystemContext {
+                engine: self.engine.clone(),
+                backend_pid: self.entry.pid(),
+                settings: self.settings.all(),
+            }),
+            reads_system: std::cell::Cell::new(false),
         }
     }
 

@@ -49,8 +49,9 @@ pub struct StatementResult {
     pub rows_affected: u64,
     /// Whether the statement returns rows (a SELECT with no rows still does).
     pub returns_rows: bool,
-    /// `COPY ... TO STDOUT`: the data, in the requested format.
-    pub copy_out: Option<String>,
+    /// `COPY ... TO STDOUT`: the data in the requested format, one element per line
+    /// (the header, then each row), as the wire protocol sends one CopyData per row.
+    pub copy_out: Option<Vec<String>>,
     /// Notices and warnings raised.
     pub notices: Vec<Notice>,
 }

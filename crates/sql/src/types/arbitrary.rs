@@ -150,6 +150,12 @@ pub(crate) fn value_of(ty: &DataType) -> BoxedStrategy<Value> {
             .boxed(),
         DataType::Uuid => any::<[u8; 16]>().prop_map(Value::Uuid).boxed(),
         DataType::Jsonb => json().prop_map(|j| Value::Jsonb(Box::new(j))).boxed(),
+        DataType::Array(elem) => prop::collection::vec(
+            prop_oneof![4 => value_of(elem), 1 => Just(Value::Null)],
+            0..4,
+        )
+        .prop_map(|items| Value::Array(Box::new(items)))
+        .boxed(),
     }
 }
 

@@ -64,12 +64,21 @@ pub fn value_type(v: &Value) -> DataType {
         Value::Interval(_) => DataType::Interval,
         Value::Uuid(_) => DataType::Uuid,
         Value::Jsonb(_) => DataType::Jsonb,
+        Value::Array(items) => DataType::Array(Box::new(
+            items
+                .iter()
+                .find(|v| !v.is_null())
+                .map_or(DataType::Unknown, value_type),
+        )),
     }
 }
 
 /// Whether two types are the same apart from modifiers (`varchar(3)` and `varchar`).
 pub fn same_base(a: &DataType, b: &DataType) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
+    match (a, b) {
+        (DataType::Array(x), DataType::Array(y)) => same_base(x, y),
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+    }
 }
 
 fn is_string(t: &DataType) -> bool {
@@ -88,6 +97,10 @@ pub fn cast_context(from: &DataType, to: &DataType) -> Option<CastContext> {
     }
     if is_string(from) && is_string(to) {
         return Some(Implicit);
+    }
+    if let (T::Array(f), T::Array(t)) = (from, to) {
+        // Array coercion: the element cast, in its context.
+        return cast_context(f, t);
     }
     if is_string(to) {
         return Some(Assignment);
@@ -261,6 +274,28 @@ fn convert(v: &Value, from: &DataType, to: &DataType, assign: bool) -> Result<Va
             };
             Value::Text(fit_string(&text, to, assign)?)
         }
+        T::Array(elem) => match v {
+            Value::Text(s) => parse_value(s, to)?,
+            Value::Array(items) => {
+                let from_elem = match from {
+                    T::Array(f) => f.as_ref().clone(),
+                    _ => T::Unknown,
+                };
+                let items = items
+                    .iter()
+                    .map(|item| {
+                        let item_from = if from_elem == T::Unknown {
+                            value_type(item)
+                        } else {
+                            from_elem.clone()
+                        };
+                        convert(item, &item_from, elem, assign)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Value::Array(Box::new(items))
+            }
+            _ => return Err(errors::cannot_cast(from, to)),
+        },
         T::Bool => match v {
             Value::Bool(b) => Value::Bool(*b),
             Value::Int4(i) => Value::Bool(*i != 0),
@@ -398,6 +433,7 @@ fn category(t: &DataType) -> char {
         DataType::Interval => 'T',
         DataType::Bytea | DataType::Uuid | DataType::Jsonb => 'U',
         DataType::Unknown => 'X',
+        DataType::Array(_) => 'A',
     }
 }
 

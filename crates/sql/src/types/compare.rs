@@ -108,6 +108,7 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (V::Interval(x), V::Interval(y)) => compare_intervals(x, y),
         (V::Uuid(x), V::Uuid(y)) => x.cmp(y),
         (V::Jsonb(x), V::Jsonb(y)) => compare_jsonb(x, y),
+        (V::Array(x), V::Array(y)) => super::array::compare_arrays(x, y, sort_cmp),
         _ => {
             if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
                 num_cmp(x, y)
@@ -151,6 +152,7 @@ fn kind_rank(v: &Value) -> u8 {
         Value::Interval(_) => 6,
         Value::Uuid(_) => 7,
         Value::Jsonb(_) => 8,
+        Value::Array(_) => 9,
     }
 }
 
@@ -187,6 +189,7 @@ mod tag {
     pub(super) const INTERVAL: u8 = 10;
     pub(super) const UUID: u8 = 11;
     pub(super) const JSONB: u8 = 12;
+    pub(super) const ARRAY: u8 = 13;
 }
 
 fn hash_f64<H: Hasher>(f: f64, state: &mut H) {
@@ -208,6 +211,13 @@ fn hash_f64<H: Hasher>(f: f64, state: &mut H) {
 pub fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     match v {
         Value::Null => tag::NULL.hash(state),
+        Value::Array(items) => {
+            tag::ARRAY.hash(state);
+            items.len().hash(state);
+            for item in items.iter() {
+                hash_value(item, state);
+            }
+        }
         Value::Bool(b) => {
             tag::BOOL.hash(state);
             b.hash(state);

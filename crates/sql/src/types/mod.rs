@@ -7,8 +7,8 @@
 //! Submodules: [`cast`] (casts, cast contexts, common types), [`compare`] (ordering,
 //! hashing, group keys), [`ops`] (operator resolution and evaluation), [`text`] (text
 //! input and output), [`datetime`] (calendar, date/time I/O, fields, intervals),
-//! [`numeric`] and [`float`] (number semantics), [`json`] (jsonb), [`errors`] (the
-//! PostgreSQL errors they raise).
+//! [`numeric`] and [`float`] (number semantics), [`json`] (jsonb), [`array`](mod@array)
+//! (one-dimensional arrays), [`errors`] (the PostgreSQL errors they raise).
 //!
 //! Internal representations follow PostgreSQL's so that the wire protocol's binary format
 //! is a direct copy: dates are days since 2000-01-01, times and timestamps microseconds
@@ -16,6 +16,7 @@
 //! microseconds. NUMERIC is exact decimal arithmetic with up to 28 significant digits
 //! (`rust_decimal`); wider values are refused with 22003 rather than rounded.
 
+pub mod array;
 pub mod cast;
 pub mod compare;
 pub mod datetime;
@@ -84,6 +85,8 @@ pub enum DataType {
     /// The type of a quoted literal or parameter not yet resolved (PostgreSQL's
     /// `unknown`); it takes the type its context asks for.
     Unknown,
+    /// A one-dimensional array of the element type (lower bound 1); see [`array`](mod@array).
+    Array(Box<DataType>),
 }
 
 /// An interval: PostgreSQL keeps months, days and microseconds apart because their
@@ -135,6 +138,8 @@ pub enum Value {
     Uuid([u8; 16]),
     /// `jsonb`.
     Jsonb(Box<serde_json::Value>),
+    /// A one-dimensional array (lower bound 1); elements may be NULL.
+    Array(Box<Vec<Value>>),
 }
 
 impl Value {
@@ -175,6 +180,7 @@ impl DataType {
             DataType::Uuid => "uuid".into(),
             DataType::Jsonb => "jsonb".into(),
             DataType::Unknown => "unknown".into(),
+            DataType::Array(elem) => format!("{}[]", elem.sql_name()),
         }
     }
 
@@ -200,6 +206,45 @@ impl DataType {
             DataType::Numeric { .. } => 1700,
             DataType::Uuid => 2950,
             DataType::Unknown => 705,
+            DataType::Array(elem) => array::array_type_oid(elem),
+        }
+    }
+
+    /// PostgreSQL's `typlen`: the fixed size in bytes, -1 for variable-length types, -2
+    /// for `unknown` (a C string). `pg_type` and the wire protocol's RowDescription use it.
+    pub fn type_len(&self) -> i16 {
+        match self {
+            DataType::Bool => 1,
+            DataType::Int2 => 2,
+            DataType::Int4 | DataType::Float4 | DataType::Date => 4,
+            DataType::Int8
+            | DataType::Float8
+            | DataType::Time
+            | DataType::Timestamp
+            | DataType::TimestampTz => 8,
+            DataType::Interval | DataType::Uuid => 16,
+            DataType::Unknown => -2,
+            DataType::Numeric { .. }
+            | DataType::Text
+            | DataType::Varchar(_)
+            | DataType::Char(_)
+            | DataType::Bytea
+            | DataType::Jsonb
+            | DataType::Array(_) => -1,
+        }
+    }
+
+    /// PostgreSQL's type modifier (`atttypmod`, RowDescription's modifier): -1 for none.
+    pub fn typmod(&self) -> i32 {
+        let plus4 = |n: u32| i32::try_from(n).map_or(-1, |n| n.saturating_add(4));
+        match self {
+            DataType::Varchar(Some(n)) => plus4(*n),
+            DataType::Char(n) => plus4(n.unwrap_or(1)),
+            DataType::Numeric {
+                precision: Some(p),
+                scale,
+            } => plus4((p << 16) | scale.unwrap_or(0)),
+            _ => -1,
         }
     }
 

@@ -45,6 +45,7 @@ pub fn format_value(v: &Value) -> String {
         Value::Interval(iv) => format_interval(iv),
         Value::Uuid(u) => format_uuid(u),
         Value::Jsonb(j) => format_jsonb(j),
+        Value::Array(items) => super::array::format_array(items),
     }
 }
 
@@ -98,6 +99,7 @@ pub fn parse_value_at(s: &str, ty: &DataType, now: Option<i64>) -> Result<Value,
         DataType::Interval => Value::Interval(parse_interval(s)?),
         DataType::Uuid => Value::Uuid(parse_uuid(s)?),
         DataType::Jsonb => Value::Jsonb(Box::new(parse_jsonb(s)?)),
+        DataType::Array(elem) => super::array::parse_array(s, elem, now.0)?,
     })
 }
 

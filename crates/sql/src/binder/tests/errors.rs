@@ -349,7 +349,10 @@ fn unsupported_features_are_0a000() {
             "SELECT * FROM t, LATERAL (SELECT 1) s",
             "LATERAL is not supported",
         ),
-        ("SELECT ARRAY[1, 2]", "arrays is not supported"),
+        (
+            "SELECT ARRAY[ARRAY[1], ARRAY[2]]",
+            "multidimensional arrays is not supported",
+        ),
         (
             "SELECT * FROM jsonb_each('{}')",
             "table functions in FROM other than generate_series is not supported",

@@ -170,7 +170,7 @@ fn special_call_syntax_and_session_functions() {
     assert_eq!(one(&db, "SELECT trim(BOTH 'x' FROM 'xxhixx')"), s("hi"));
     assert_eq!(one(&db, "SELECT position('l' IN 'hello')"), i(3));
     assert_eq!(one(&db, "SELECT upper('abc') || lower('DEF')"), s("ABCdef"));
-    assert_eq!(one(&db, "SELECT current_user"), s("postgres"));
+    assert_eq!(one(&db, "SELECT current_user"), s("rustydb"));
     assert_eq!(one(&db, "SELECT current_database()"), s("rustydb"));
     assert_eq!(one(&db, "SELECT current_schema()"), s("public"));
     assert!(

@@ -131,6 +131,8 @@ impl Db {
                 columns,
                 heap: heap.rel().0,
                 fillfactor: None,
+                owner: crate::catalog::BOOTSTRAP_SUPERUSER.into(),
+                acl: Vec::new(),
             };
             self.catalog.create(txn, ctx, Entry::Table(def)).unwrap();
         });

@@ -204,6 +204,8 @@ pub(super) fn create_sequence(db: &Db, name: &str) -> Arc<crate::catalog::Sequen
         start: 1,
         cycle: false,
         owned_by: None,
+        owner: crate::catalog::BOOTSTRAP_SUPERUSER.into(),
+        acl: Vec::new(),
     })
 }
 

@@ -136,6 +136,7 @@ fn category(t: &DataType) -> char {
         T::Interval => 'T',
         T::Bytea | T::Uuid | T::Jsonb => 'U',
         T::Unknown => 'X',
+        T::Array(_) => 'A',
     }
 }
 
