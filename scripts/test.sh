@@ -21,6 +21,27 @@ for component in rustfmt clippy; do
     fi
 done
 
+# The server's end-to-end tests (crates/server/tests/e2e_*.rs) drive the real binary with
+# PostgreSQL's own clients: psql, pgbench (Debian ships it in the postgresql package), openssl
+# s_client, and psycopg through Debian's /usr/bin/python3. Installed with apt-get when missing.
+missing=()
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+command -v pgbench >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/pgbench' >/dev/null \
+    || missing+=(postgresql)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+/usr/bin/python3 -c 'import psycopg' >/dev/null 2>&1 || missing+=(python3-psycopg)
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "the end-to-end tests need: ${missing[*]} (apt-get install them)" >&2
+        exit 1
+    fi
+fi
+
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export RUST_BACKTRACE=1
 
