@@ -456,8 +456,11 @@ fn column_row(
 fn column_rows(s: &Snapshot<'_>) -> Vec<Vec<Value>> {
     let mut out: Vec<((String, String, usize), Vec<Value>)> = Vec::new();
     for tab in sorted_tables(s) {
-        for (k, (pos, c, ty)) in tab.columns().enumerate() {
-            let _ = k;
+        for (pos, c, ty) in tab.columns() {
+            let default = c
+                .default
+                .as_deref()
+                .map(|d| super::default_expr::pg_default_text(d, ty));
             let identity = match &c.identity {
                 Some((crate::catalog::Identity::Always, _)) if c.default.is_none() => {
                     Some("ALWAYS")
@@ -473,7 +476,7 @@ fn column_rows(s: &Snapshot<'_>) -> Vec<Vec<Value>> {
                 &tab.def.name,
                 &c.name,
                 pos + 1,
-                c.default.as_deref(),
+                default.as_deref(),
                 !c.not_null,
                 ty,
                 identity,

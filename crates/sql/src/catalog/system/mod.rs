@@ -19,6 +19,7 @@
 //! not have (triggers, policies, inheritance, publications, comments) exist and are
 //! empty, which is the truth.
 
+mod default_expr;
 mod empty;
 mod info_schema;
 mod pg_class;

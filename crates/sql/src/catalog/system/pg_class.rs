@@ -160,12 +160,12 @@ pub(super) fn defs() -> Vec<SystemRelation> {
             rows: |s| {
                 let mut out = Vec::new();
                 for tab in sorted_tables(s) {
-                    for (pos, c, _) in tab.columns() {
+                    for (pos, c, ty) in tab.columns() {
                         if let Some(d) = &c.default {
                             out.push(vec![
                                 v::oid(tab.def.oid),
                                 v::i2(attnum(tab, pos)),
-                                v::text(d.clone()),
+                                v::text(super::default_expr::pg_default_text(d, ty)),
                             ]);
                         }
                     }
