@@ -45,6 +45,16 @@ impl BackendBuf {
         self.buf.len()
     }
 
+    /// The buffered bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Drops the buffered bytes, keeping the allocation.
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
+    }
+
     /// Takes the buffered bytes.
     pub(crate) fn take(&mut self) -> Bytes {
         self.buf.split().freeze()

@@ -1,38 +1,22 @@
-//! One client connection after start-up: the reader task, the session thread and the
-//! writer task (see the crate documentation for the picture).
+//! One client connection: start-up on its tokio task, then the hand-over of the socket
+//! to the session thread (see the crate documentation for the picture).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::backend::BackendBuf;
 use crate::errors::{Severity, admin_shutdown, error_fields};
-use crate::frontend::{self, Frontend};
 use crate::server::PgServer;
 use crate::startup::{self, Started};
 use crate::tls::Stream;
+use crate::wire::Wire;
 use crate::worker::Worker;
 
-/// Messages queued for a session thread.
-#[derive(Debug)]
-pub(crate) enum Input {
-    /// A message from the client.
-    Msg(Frontend),
-    /// A malformed frame: the connection ends with 08P01.
-    Bad(String),
-    /// Look at the terminate and shutdown flags.
-    Wake,
-}
-
-/// Messages queued from the client at most before the reader waits (flow control).
-const INPUT_QUEUE: usize = 64;
-/// Output chunks queued at most before the session thread waits for the socket.
-const OUTPUT_QUEUE: usize = 16;
 /// How long a client may take over start-up and authentication (PostgreSQL's
 /// `authentication_timeout`).
 const STARTUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
@@ -87,20 +71,19 @@ pub(crate) async fn run(
         return;
     };
     let pid = session.backend_pid();
-    let (in_tx, in_rx) = mpsc::channel::<Input>(INPUT_QUEUE);
-    let (out_tx, out_rx) = mpsc::channel::<Bytes>(OUTPUT_QUEUE);
-    server.register(pid, secret, in_tx.downgrade());
-    let wake = in_tx.downgrade();
-    session.entry().on_terminate(move || {
-        if let Some(tx) = wake.upgrade() {
-            let _ = tx.try_send(Input::Wake);
-        }
-    });
-    let worker = Worker::new(session, server.clone(), in_rx, out_tx);
+    // The thread is started before the socket leaves the runtime, so that if it cannot
+    // be started the client can still be told so.
+    let (hand_over, handed) = std::sync::mpsc::sync_channel::<Worker>(1);
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
     let spawned = std::thread::Builder::new()
         .name(format!("pg-session-{pid}"))
         .stack_size(8 << 20)
-        .spawn(move || worker.run());
+        .spawn(move || {
+            if let Ok(worker) = handed.recv() {
+                worker.run();
+            }
+            drop(done);
+        });
     if let Err(e) = spawned {
         tracing::error!("could not start a session thread: {e}");
         let err = rustydb_common::DbError::new(
@@ -111,72 +94,26 @@ pub(crate) async fn run(
         let mut out = BackendBuf::default();
         out.error_fields(error_fields(&err, Severity::Fatal));
         let _ = io.send(&mut out).await;
-        server.unregister(pid);
         return;
     }
-    let done = CancellationToken::new();
-    let Io { stream, rbuf } = io;
-    let (r, w) = tokio::io::split(stream);
-    tokio::join!(
-        read_loop(r, rbuf, in_tx, done.clone()),
-        write_loop(w, out_rx, done)
-    );
+    let (wire, waker) = match Wire::new(io.stream, io.rbuf) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!("could not hand the connection from {addr} to its session: {e}");
+            return;
+        }
+    };
+    server.register(pid, secret, waker.clone());
+    session.entry().on_terminate(move || {
+        let _ = waker.shutdown(std::net::Shutdown::Read);
+    });
+    if hand_over
+        .send(Worker::new(session, server.clone(), wire))
+        .is_ok()
+    {
+        // The thread drops `done` after the session (its transaction rolled back).
+        let _ = finished.await;
+    }
     server.unregister(pid);
     drop(slot);
-}
-
-/// Decodes frames from the socket and queues them for the session thread.
-async fn read_loop(
-    mut r: ReadHalf<Stream>,
-    mut buf: BytesMut,
-    tx: mpsc::Sender<Input>,
-    done: CancellationToken,
-) {
-    loop {
-        loop {
-            match frontend::decode(&mut buf) {
-                Ok(Some(m)) => {
-                    let last = matches!(m, Frontend::Terminate);
-                    if tx.send(Input::Msg(m)).await.is_err() || last {
-                        return;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    let _ = tx.send(Input::Bad(e.0)).await;
-                    return;
-                }
-            }
-        }
-        tokio::select! {
-            _ = done.cancelled() => return,
-            n = r.read_buf(&mut buf) => match n {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            },
-        }
-    }
-}
-
-/// Writes what the session thread produces; ends when the thread is done.
-async fn write_loop(
-    mut w: WriteHalf<Stream>,
-    mut rx: mpsc::Receiver<Bytes>,
-    done: CancellationToken,
-) {
-    'outer: while let Some(b) = rx.recv().await {
-        if w.write_all(&b).await.is_err() {
-            break;
-        }
-        while let Ok(more) = rx.try_recv() {
-            if w.write_all(&more).await.is_err() {
-                break 'outer;
-            }
-        }
-        if w.flush().await.is_err() {
-            break;
-        }
-    }
-    let _ = w.shutdown().await;
-    done.cancel();
 }

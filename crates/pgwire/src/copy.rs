@@ -3,8 +3,8 @@
 //! CopyData.
 //!
 //! `COPY FROM STDIN` streams: the engine's `Session::copy_from` reads through
-//! [`CopyReader`], which takes one CopyData message at a time from the connection's
-//! input queue, so a large load never sits in memory whole. CopyFail ends the load
+//! [`CopyReader`], which reads one CopyData message at a time from the socket, so a
+//! large load never sits in memory whole. CopyFail ends the load
 //! with 57014 "COPY from stdin failed: <client's message>"; Flush and Sync are ignored
 //! during the copy, as PostgreSQL ignores them there (drivers send Sync right after
 //! Execute). `COPY TO STDOUT` output comes from the engine a line at a time and goes out
@@ -17,10 +17,9 @@ use bytes::Bytes;
 use rustydb_common::{DbError, ErrorCode};
 use rustydb_sql::Session;
 use sqlparser::ast::{CopySource, CopyTarget, ObjectNamePart, Statement};
-use tokio::sync::mpsc;
 
-use crate::conn::Input;
 use crate::frontend::Frontend;
+use crate::wire::{Next, Wire};
 
 /// What the front end needs to know about a COPY statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,10 +96,10 @@ fn table_columns(session: &Session, parts: &[String]) -> Option<usize> {
     Some(table.columns().count())
 }
 
-/// Reads COPY data from the connection's input queue for `Session::copy_from`.
+/// Reads COPY data from the client for `Session::copy_from`.
 #[derive(Debug)]
 pub(crate) struct CopyReader<'a> {
-    input: &'a mut mpsc::Receiver<Input>,
+    wire: &'a mut Wire,
     pending: Bytes,
     done: bool,
     /// The client's CopyFail message.
@@ -112,9 +111,9 @@ pub(crate) struct CopyReader<'a> {
 }
 
 impl<'a> CopyReader<'a> {
-    pub(crate) fn new(input: &'a mut mpsc::Receiver<Input>) -> CopyReader<'a> {
+    pub(crate) fn new(wire: &'a mut Wire) -> CopyReader<'a> {
         CopyReader {
-            input,
+            wire,
             pending: Bytes::new(),
             done: false,
             failed: None,
@@ -151,29 +150,30 @@ impl Read for CopyReader<'_> {
             if self.done {
                 return Ok(0);
             }
-            match self.input.blocking_recv() {
-                Some(Input::Msg(Frontend::CopyData(b))) => self.pending = b,
-                Some(Input::Msg(Frontend::CopyDone)) => {
+            match self.wire.next(None) {
+                Next::Msg(Frontend::CopyData(b)) => self.pending = b,
+                Next::Msg(Frontend::CopyDone) => {
                     self.done = true;
                     return Ok(0);
                 }
-                Some(Input::Msg(Frontend::CopyFail(m))) => {
+                Next::Msg(Frontend::CopyFail(m)) => {
                     self.failed = Some(m);
                     return Err(std::io::Error::other("COPY from stdin failed"));
                 }
-                Some(Input::Msg(Frontend::Sync | Frontend::Flush)) | Some(Input::Wake) => {}
-                Some(Input::Msg(other)) => {
+                Next::Msg(Frontend::Sync | Frontend::Flush) => {}
+                Next::Msg(other) => {
                     self.violation = Some(format!(
                         "unexpected message type 0x{:02X} during COPY from stdin",
                         other.type_byte()
                     ));
                     return Err(std::io::Error::other("protocol violation during COPY"));
                 }
-                Some(Input::Bad(reason)) => {
+                Next::Bad(reason) => {
                     self.closed = Some(reason);
                     return Err(std::io::Error::other("invalid message during COPY"));
                 }
-                None => {
+                // No idle limit is set during a COPY, so a timeout cannot happen.
+                Next::Closed | Next::IdleTimeout => {
                     self.closed = Some("client connection closed during COPY".into());
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::UnexpectedEof,

@@ -8,27 +8,34 @@
 //!
 //! **One connection** is one tokio task for its start-up (SSLRequest and TLS, the
 //! startup packet, CancelRequest, the connection limit, SCRAM-SHA-256 authentication)
-//! and then three parts:
+//! and then one thread that does everything else:
 //!
 //! ```text
-//!   socket ──reader task──► input queue ──► session thread ──► output queue ──writer task──► socket
-//!            (frames, 08P01                 (Session: simple,      (encoded bytes,
-//!             on garbage)                    extended, COPY)        flushed per batch)
+//!   socket ──blocking read──► session thread ──buffered blocking write──► socket
+//!   (frames; 08P01 on garbage)  (Session: simple, extended, COPY)
 //! ```
 //!
 //! The engine's [`rustydb_sql::Session`] is synchronous, so it lives on a thread of its
 //! own that runs the whole protocol state machine (statements, portals, COPY, errors
-//! skipping to Sync) as straight-line code; the tokio workers only move bytes and are
-//! never blocked by a statement. A round trip costs one hand-off each way. Output is
-//! buffered and flushed at ReadyForQuery, Flush, before waiting for COPY data, and
-//! every 64 KiB of a large result.
+//! skipping to Sync) as straight-line code. After start-up the socket leaves the tokio
+//! runtime (a std `TcpStream` in blocking mode; TLS continues on it through
+//! `rustls::StreamOwned`) and the session thread reads each message, runs it and
+//! writes the reply itself, so a round trip involves no other thread. Output is
+//! buffered and written at ReadyForQuery, Flush, before waiting for COPY data, and
+//! every 64 KiB of a large result. The connection's task only waits for the thread to
+//! end, so that `serve` knows when every connection is closed.
 //!
 //! **Ending a connection**: the client's Terminate or EOF; a malformed frame (08P01,
-//! FATAL); `idle_session_timeout` (57P05); `pg_terminate_backend` (the session's
-//! terminate hook wakes the thread, which sends FATAL 57P01); server shutdown (idle
-//! sessions at once, busy ones after their statement or at the grace deadline). The
+//! FATAL); `idle_session_timeout` (57P05, a read timeout on the socket);
+//! `pg_terminate_backend` and server shutdown (FATAL 57P01). The last two reach the
+//! thread by a flag (the session's terminated flag, the server's shutting-down flag)
+//! and by shutting down the socket's read side, which ends a read the thread is blocked
+//! in; the thread then sees the flag and writes the FATAL itself, so only that thread
+//! ever writes the socket. A busy session sees the flag after its statement (a
+//! terminate also cancels the statement; shutdown does so at the grace deadline). The
 //! session is dropped on its thread, which rolls back an open transaction and removes
-//! it from the engine's session registry.
+//! it from the engine's session registry. CancelRequest only cancels the statement,
+//! through the registry.
 
 mod auth;
 mod backend;
@@ -42,6 +49,7 @@ mod server;
 mod startup;
 mod tls;
 mod values;
+mod wire;
 mod worker;
 
 use std::time::Duration;

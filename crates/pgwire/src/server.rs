@@ -9,12 +9,10 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use rustydb_sql::Engine;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::PgWireOptions;
-use crate::conn::Input;
 use crate::logins::{LoginTracker, UserLoginStatus};
 
 /// Connection counters, as the admin API shows them.
@@ -32,12 +30,12 @@ pub struct ConnectionStats {
     pub auth_failures_total: u64,
 }
 
-/// What the server keeps about a live session: its cancel key and a way to wake its
-/// thread.
+/// What the server keeps about a live session: its cancel key and its socket, whose
+/// read side is shut down to wake the session thread at server shutdown.
 #[derive(Debug)]
 struct Live {
     secret: i32,
-    wake: mpsc::WeakSender<Input>,
+    sock: Arc<std::net::TcpStream>,
 }
 
 /// The PostgreSQL wire-protocol server. See the crate documentation.
@@ -184,9 +182,9 @@ impl PgServer {
         self.shutting_down.load(Ordering::Acquire)
     }
 
-    /// Registers a live session's cancel key and wake-up channel.
-    pub(crate) fn register(&self, pid: u32, secret: i32, wake: mpsc::WeakSender<Input>) {
-        self.live.lock().insert(pid, Live { secret, wake });
+    /// Registers a live session's cancel key and socket.
+    pub(crate) fn register(&self, pid: u32, secret: i32, sock: Arc<std::net::TcpStream>) {
+        self.live.lock().insert(pid, Live { secret, sock });
         // A shutdown that began while this session was starting must reach it too.
         if self.is_shutting_down() {
             self.wake_all();
@@ -209,11 +207,10 @@ impl PgServer {
         }
     }
 
+    /// Wakes every session thread blocked reading; each then sees the shutdown flag.
     fn wake_all(&self) {
         for l in self.live.lock().values() {
-            if let Some(tx) = l.wake.upgrade() {
-                let _ = tx.try_send(Input::Wake);
-            }
+            let _ = l.sock.shutdown(std::net::Shutdown::Read);
         }
     }
 }

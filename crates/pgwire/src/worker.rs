@@ -17,10 +17,8 @@ use rustydb_sql::Session;
 use rustydb_sql::plan::logical::Column;
 use rustydb_sql::session::StatementResult;
 use rustydb_sql::types::Value;
-use tokio::sync::mpsc;
 
 use crate::backend::{BackendBuf, status};
-use crate::conn::Input;
 use crate::copy::{self, CopyInfo, CopyReader};
 use crate::errors::{
     Severity, admin_shutdown, error_fields, idle_timeout, notice_fields, protocol_violation,
@@ -29,78 +27,66 @@ use crate::extended::{Portal, PreparedStmt};
 use crate::frontend::Frontend;
 use crate::server::PgServer;
 use crate::values::{binary_matches, format_of, put_binary, put_text, row_fields};
+use crate::wire::{Next, Wire};
 
 /// Flush the output once this much is buffered.
 const FLUSH_AT: usize = 64 * 1024;
 
-/// The session thread's state. Field order matters: the session is dropped (its
-/// transaction rolled back, its registry entry removed) before the output channel
-/// closes and the connection is reported done.
+/// The session thread's state.
 pub(crate) struct Worker {
     pub(crate) session: Session,
     pub(crate) server: Arc<PgServer>,
-    pub(crate) input: mpsc::Receiver<Input>,
+    wire: Wire,
+    /// Output not yet written.
     pub(crate) out: BackendBuf,
-    output: mpsc::Sender<Bytes>,
     pub(crate) statements: HashMap<String, Arc<PreparedStmt>>,
     pub(crate) portals: HashMap<String, Portal>,
     /// An extended-protocol error: skip messages until Sync.
     skipping: bool,
-    /// The client is gone (or must be dropped): stop.
+    /// The client is gone or has been sent a FATAL: nothing more is written.
     pub(crate) closed: bool,
     /// ParameterStatus values last sent.
     reported: Vec<(&'static str, String)>,
     superuser: bool,
-    rt: tokio::runtime::Handle,
-}
-
-/// What waiting for the next message gave.
-enum Next {
-    Msg(Frontend),
-    Wake,
-    Bad(String),
-    Closed,
-    IdleTimeout,
 }
 
 impl Worker {
-    pub(crate) fn new(
-        session: Session,
-        server: Arc<PgServer>,
-        input: mpsc::Receiver<Input>,
-        output: mpsc::Sender<Bytes>,
-    ) -> Worker {
+    pub(crate) fn new(session: Session, server: Arc<PgServer>, wire: Wire) -> Worker {
         let user = session.user().to_string();
         let superuser = server.engine.role(&user).is_some_and(|r| r.superuser);
         let reported = crate::startup::parameter_statuses(&session, &user, superuser);
         Worker {
             session,
             server,
-            input,
+            wire,
             out: BackendBuf::default(),
-            output,
             statements: HashMap::new(),
             portals: HashMap::new(),
             skipping: false,
             closed: false,
             reported,
             superuser,
-            rt: tokio::runtime::Handle::current(),
         }
     }
 
-    /// Serves the connection until it ends.
+    /// Serves the connection until it ends, then drops the session (rolling back an
+    /// open transaction) and closes the connection.
     pub(crate) fn run(mut self) {
         let mut at_ready = true;
         while !self.closed {
-            if self.session.entry().is_terminated() || self.server.is_shutting_down() {
+            if self.stopping() {
                 self.fatal(&admin_shutdown());
                 break;
             }
-            let msg = match self.next(at_ready) {
+            let msg = match self.wire.next(self.idle_limit(at_ready)) {
                 Next::Msg(m) => m,
-                Next::Wake => continue,
-                Next::Closed => break,
+                Next::Closed => {
+                    // A terminate or a server shutdown ends an idle session's read.
+                    if self.stopping() {
+                        self.fatal(&admin_shutdown());
+                    }
+                    break;
+                }
                 Next::IdleTimeout => {
                     self.fatal(&idle_timeout());
                     break;
@@ -143,27 +129,28 @@ impl Worker {
             }
         }
         self.flush();
+        // The session goes first (rolling back, leaving the registry), so a client that
+        // sees the connection close no longer sees the session.
+        let Worker {
+            session, mut wire, ..
+        } = self;
+        drop(session);
+        wire.close();
     }
 
-    fn next(&mut self, at_ready: bool) -> Next {
-        let idle = self.server.options.idle_session_timeout.filter(|_| {
+    /// Whether the session was terminated or the server is shutting down.
+    fn stopping(&self) -> bool {
+        self.session.entry().is_terminated() || self.server.is_shutting_down()
+    }
+
+    /// How long the next message may take: `idle_session_timeout` when waiting for a
+    /// command outside a transaction.
+    fn idle_limit(&self, at_ready: bool) -> Option<Duration> {
+        self.server.options.idle_session_timeout.filter(|_| {
             at_ready
                 && self.session.transaction_status()
                     == rustydb_sql::session::TransactionStatus::Idle
-        });
-        let got = match idle {
-            Some(limit) => match recv_timeout(&self.rt, &mut self.input, limit) {
-                Some(got) => got,
-                None => return Next::IdleTimeout,
-            },
-            None => self.input.blocking_recv(),
-        };
-        match got {
-            Some(Input::Msg(m)) => Next::Msg(m),
-            Some(Input::Wake) => Next::Wake,
-            Some(Input::Bad(r)) => Next::Bad(r),
-            None => Next::Closed,
-        }
+        })
     }
 
     /// Sends ReadyForQuery with the session's transaction status and flushes. Portals
@@ -178,9 +165,7 @@ impl Worker {
     }
 
     pub(crate) fn flush(&mut self) {
-        if self.out.len() > 0 && self.output.blocking_send(self.out.take()).is_err() {
-            self.closed = true;
-        }
+        write_out(&mut self.wire, &mut self.out, &mut self.closed);
     }
 
     /// Flushes if a good amount is buffered (inside large results).
@@ -219,8 +204,8 @@ impl Worker {
         }
         let Worker {
             session,
+            wire,
             out,
-            output,
             closed,
             ..
         } = self;
@@ -228,8 +213,8 @@ impl Worker {
         let r = session.execute_each(sql, &mut |res| {
             any = true;
             send_result(out, &res, None, &[], true);
-            if out.len() >= FLUSH_AT && output.blocking_send(out.take()).is_err() {
-                *closed = true;
+            if out.len() >= FLUSH_AT {
+                write_out(wire, out, closed);
             }
         });
         match r {
@@ -279,16 +264,16 @@ impl Worker {
     ) -> Result<StatementResult, DbError> {
         self.out.copy_in_response(info.columns);
         self.flush();
-        let mut reader = CopyReader::new(&mut self.input);
+        let mut reader = CopyReader::new(&mut self.wire);
         let r = self.session.copy_from(sql, &mut reader);
         let closed = reader.closed.clone();
         let r = r.map_err(|e| reader.error(e));
-        if let Some(reason) = closed {
-            self.closed = true;
-            if reason.starts_with("client connection closed") {
-                return r;
-            }
-            self.fatal(&protocol_violation(reason));
+        match closed {
+            // A terminate or a server shutdown ends the read of COPY data too.
+            Some(_) if self.stopping() => self.fatal(&admin_shutdown()),
+            Some(reason) if reason.starts_with("client connection closed") => self.closed = true,
+            Some(reason) => self.fatal(&protocol_violation(reason)),
+            None => {}
         }
         r
     }
@@ -309,14 +294,14 @@ impl Worker {
     }
 }
 
-/// Waits for input at most `limit`; `None` on timeout. The session thread is not a
-/// tokio thread, so it waits through the runtime's handle (which drives the timer).
-fn recv_timeout(
-    rt: &tokio::runtime::Handle,
-    rx: &mut mpsc::Receiver<Input>,
-    limit: Duration,
-) -> Option<Option<Input>> {
-    rt.block_on(async { tokio::time::timeout(limit, rx.recv()).await.ok() })
+/// Writes the buffered output to the client; once it is gone (`closed`), drops it.
+fn write_out(wire: &mut Wire, out: &mut BackendBuf, closed: &mut bool) {
+    if out.len() > 0 {
+        if !*closed && wire.write(out.bytes()).is_err() {
+            *closed = true;
+        }
+        out.clear();
+    }
 }
 
 /// Sends one statement's result: notices, then rows (with RowDescription when
