@@ -11,10 +11,10 @@ use crate::types::DataType;
 /// prints it.
 pub(crate) fn pg_default_text(default: &str, ty: &DataType) -> String {
     let d = default.trim();
-    if is_string_literal(d) {
-        if let Some(name) = literal_type_name(ty) {
-            return format!("{d}::{name}");
-        }
+    if is_string_literal(d)
+        && let Some(name) = literal_type_name(ty)
+    {
+        return format!("{d}::{name}");
     }
     match d.to_ascii_lowercase().as_str() {
         "current_date" => "CURRENT_DATE".into(),
