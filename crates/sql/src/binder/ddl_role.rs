@@ -77,19 +77,24 @@ pub(crate) fn at_create_user(parser: &Parser<'_>) -> bool {
 /// it; passwords are always stored as verifiers).
 pub(crate) fn drop_encrypted(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let is_word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
-    let mut out = Vec::with_capacity(tokens.len());
-    for (i, t) in tokens.iter().enumerate() {
-        if is_word(&t.token, Keyword::ENCRYPTED) {
-            let next = tokens[i + 1..]
-                .iter()
-                .find(|n| !matches!(n.token, Token::Whitespace(_)));
-            if next.is_some_and(|n| is_word(&n.token, Keyword::PASSWORD)) {
-                continue;
-            }
-        }
-        out.push(t.clone());
+    let noise: Vec<usize> = (0..tokens.len())
+        .filter(|&i| {
+            is_word(&tokens[i].token, Keyword::ENCRYPTED)
+                && tokens[i + 1..]
+                    .iter()
+                    .find(|n| !matches!(n.token, Token::Whitespace(_)))
+                    .is_some_and(|n| is_word(&n.token, Keyword::PASSWORD))
+        })
+        .collect();
+    if noise.is_empty() {
+        return tokens;
     }
-    out
+    tokens
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !noise.contains(i))
+        .map(|(_, t)| t)
+        .collect()
 }
 
 /// The DDL form of a role statement, or None if `stmt` is not one.
