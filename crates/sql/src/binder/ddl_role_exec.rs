@@ -121,19 +121,7 @@ impl DdlRun<'_> {
             )
             .with_hint("Connect as another role to rename this one."));
         }
-        let actor = actor(&state, &self.ctx.user);
-        if target.superuser && !actor.superuser {
-            return Err(denied(
-                "must be superuser to rename superusers",
-                "Connect as a superuser to do this.",
-            ));
-        }
-        if !actor.superuser && !actor.create_role {
-            return Err(denied(
-                "permission denied to rename role",
-                "Only superusers and roles with the CREATEROLE attribute may rename roles.",
-            ));
-        }
+        may_manage(&actor(&state, &self.ctx.user), &target, "rename")?;
         self.catalog.lock_role_name(self.txn, new_name)?;
         self.catalog.lock_role(self.txn, target.oid)?;
         if self.state()?.role(new_name).is_some() {
@@ -183,19 +171,7 @@ impl DdlRun<'_> {
                         .with_hint("Connect as another role to drop this one."),
                 );
             }
-            let actor = actor(&state, &self.ctx.user);
-            if target.superuser && !actor.superuser {
-                return Err(denied(
-                    "must be superuser to drop superusers",
-                    "Connect as a superuser to do this.",
-                ));
-            }
-            if !actor.superuser && !actor.create_role {
-                return Err(denied(
-                    "permission denied to drop role",
-                    "Only superusers and roles with the CREATEROLE attribute may drop roles.",
-                ));
-            }
+            may_manage(&actor(&state, &self.ctx.user), &target, "drop")?;
             if target.oid == BOOTSTRAP_SUPERUSER_OID {
                 return Err(DbError::new(
                     ErrorCode::DependentObjectsExist,
@@ -224,6 +200,24 @@ impl DdlRun<'_> {
 }
 
 /// The acting role's attributes (a session user missing from the catalog has none).
+/// Whether `actor` may `verb` (rename, drop) role `target`: superusers only by
+/// superusers, other roles by superusers and CREATEROLE roles (PostgreSQL's rules).
+fn may_manage(actor: &RoleDef, target: &RoleDef, verb: &str) -> Result<(), DbError> {
+    if target.superuser && !actor.superuser {
+        return Err(denied(
+            format!("must be superuser to {verb} superusers"),
+            "Connect as a superuser to do this.",
+        ));
+    }
+    if !actor.superuser && !actor.create_role {
+        return Err(denied(
+            format!("permission denied to {verb} role"),
+            format!("Only superusers and roles with the CREATEROLE attribute may {verb} roles."),
+        ));
+    }
+    Ok(())
+}
+
 fn actor(state: &CatalogState, user: &str) -> RoleDef {
     state.role(user).cloned().unwrap_or(RoleDef {
         oid: 0,

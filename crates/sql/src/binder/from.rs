@@ -453,15 +453,7 @@ impl Binder<'_> {
             }
             None => (default.clone(), vec![(default, ty.clone())]),
         };
-        let schema = cols
-            .iter()
-            .map(|(n, t)| Column {
-                name: n.clone(),
-                ty: t.clone(),
-                qualifier: Some(alias_name.clone()),
-                hidden: false,
-            })
-            .collect();
+        let schema = qualified_columns(&alias_name, &cols);
         let plan = LogicalPlan::Series {
             start,
             stop,
@@ -620,4 +612,16 @@ pub(crate) fn apply_alias(
         c.0 = names::ident(&a.name);
     }
     Ok((name.to_string(), cols))
+}
+
+/// The output columns of a relation named `qualifier` whose row is `cols` (name, type).
+pub(crate) fn qualified_columns(qualifier: &str, cols: &[(String, DataType)]) -> Vec<Column> {
+    cols.iter()
+        .map(|(n, t)| Column {
+            name: n.clone(),
+            ty: t.clone(),
+            qualifier: Some(qualifier.to_string()),
+            hidden: false,
+        })
+        .collect()
 }

@@ -24,7 +24,7 @@ use super::names;
 use super::query::Binder;
 use super::scope::Scope;
 use crate::plan::expr::ScalarExpr;
-use crate::plan::logical::{Column, LogicalPlan};
+use crate::plan::logical::LogicalPlan;
 use crate::types::DataType;
 
 const NAME: &str = "pg_partition_ancestors";
@@ -126,15 +126,7 @@ impl Binder<'_> {
             Some(a) => apply_alias(a, &names::ident(&a.name), cols)?,
             None => (NAME.to_string(), cols),
         };
-        let schema = cols
-            .iter()
-            .map(|(n, t)| Column {
-                name: n.clone(),
-                ty: t.clone(),
-                qualifier: Some(name.clone()),
-                hidden: false,
-            })
-            .collect();
+        let schema = super::from::qualified_columns(&name, &cols);
         Ok(FromItem {
             plan: LogicalPlan::Values {
                 rows: vec![],

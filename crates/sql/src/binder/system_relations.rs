@@ -15,7 +15,7 @@ use super::scope::Scope;
 use crate::catalog::system::{self, Snapshot, SystemContext, SystemRelation};
 use crate::catalog::{Entry, Oid};
 use crate::plan::expr::ScalarExpr;
-use crate::plan::logical::{Column, LogicalPlan};
+use crate::plan::logical::LogicalPlan;
 use crate::types::DataType;
 
 /// 42501 `permission denied for table pg_class`: system relations are read-only.
@@ -136,15 +136,7 @@ impl Binder<'_> {
                     .collect()
             })
             .collect();
-        let schema = cols
-            .iter()
-            .map(|(n, t)| Column {
-                name: n.clone(),
-                ty: t.clone(),
-                qualifier: Some(alias_name.clone()),
-                hidden: false,
-            })
-            .collect();
+        let schema = super::from::qualified_columns(&alias_name, &cols);
         let scope = Scope::for_relation(&alias_name, qual_schema, &cols, 0, None);
         Ok(FromItem {
             plan: LogicalPlan::Values { rows, schema },
