@@ -44,6 +44,10 @@ fi
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export RUST_BACKTRACE=1
+# A clean build has no use for incremental caches, which would double the target directory;
+# the disk is shared, so say how much room there is before building.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+df -h . | tail -n 1 | awk '{print "disk: " $4 " free of " $2}'
 
 log "format"
 cargo fmt --all -- --check
