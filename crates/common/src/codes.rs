@@ -296,6 +296,21 @@ catalogue! {
     InternalError = ("ERR-API-005", "XX000", "Internal server error",
         "internal error (this is a bug): {reason}",
         "Report it with the request id; the full cause is in data/logs/error.log.", false);
+    /// An HTTP query's result is bigger than `http.max_result_rows`.
+    ResultTooLarge = ("ERR-API-006", "54000", "Result too large",
+        "the result has more than {limit} rows (http.max_result_rows)",
+        "Add a LIMIT or a narrower WHERE clause, or raise http.max_result_rows \
+         (RUSTYDB_HTTP_MAX_RESULT_ROWS).", false);
+    /// A request body is bigger than `http.max_body_bytes`.
+    PayloadTooLarge = ("ERR-API-007", "54000", "Request body too large",
+        "the request body is larger than {limit} bytes (http.max_body_bytes)",
+        "Send a smaller body (COPY through the PostgreSQL protocol for bulk loads), or raise \
+         http.max_body_bytes (RUSTYDB_HTTP_MAX_BODY_BYTES).", false);
+    /// A GraphQL query is nested too deeply or asks for too much.
+    QueryTooComplex = ("ERR-API-008", "54001", "Query too complex",
+        "the GraphQL query is too complex: {reason}",
+        "Ask for fewer fields or less nesting, or raise http.graphql_max_depth / \
+         http.graphql_max_complexity.", false);
 
     // ---- SEC: security --------------------------------------------------------------------------
     /// Authentication failure, recorded in the security audit log.

@@ -92,8 +92,7 @@ pub struct ServerConfig {
     pub shutdown_grace_seconds: u64,
 }
 
-/// `[http]`: the one HTTP port serving REST, GraphQL, `/health` and `/metrics` (these
-/// arrive with later issues).
+/// `[http]`: the one HTTP port serving REST, GraphQL, `/health` and `/metrics`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpConfig {
@@ -101,6 +100,43 @@ pub struct HttpConfig {
     /// `server.listen_address`. Env: `RUSTYDB_GRAPHQL_PORT` (the name the operations guide
     /// uses). Default 8080.
     pub port: u16,
+    /// Whether REST and GraphQL need an API token (`Authorization: Bearer ...`). On even
+    /// when `auth.method` is `trust`; turning it off is logged as a warning at start.
+    /// Env: `RUSTYDB_HTTP_AUTH`. Default on.
+    pub auth: bool,
+    /// Whether `/health` (and `/health/live`, `/health/ready`) answer without a token.
+    /// Env: `RUSTYDB_HTTP_PUBLIC_HEALTH`. Default on.
+    pub public_health: bool,
+    /// Whether `/metrics` answers without a token. Env: `RUSTYDB_HTTP_PUBLIC_METRICS`.
+    /// Default on.
+    pub public_metrics: bool,
+    /// Requests per minute allowed per API token and per client address, 0 to 1000000;
+    /// 0 turns rate limiting off. Env: `RUSTYDB_HTTP_RATE_LIMIT`. Default 1000.
+    pub rate_limit_per_minute: u32,
+    /// Largest request body in bytes; larger ones get 413. Env:
+    /// `RUSTYDB_HTTP_MAX_BODY_BYTES`. Default 1048576 (1 MiB).
+    pub max_body_bytes: u64,
+    /// Most rows an HTTP query may return over all its pages; a bigger result fails with
+    /// ERR-API-006. Env: `RUSTYDB_HTTP_MAX_RESULT_ROWS`. Default 100000.
+    pub max_result_rows: u64,
+    /// Rows per page of an HTTP query result unless the request asks for fewer; the rest
+    /// is fetched with the returned cursor. Env: `RUSTYDB_HTTP_PAGE_SIZE`. Default 1000.
+    pub page_size: u32,
+    /// Milliseconds an HTTP statement may run before it is cancelled (57014); 0: no limit.
+    /// Env: `RUSTYDB_HTTP_STATEMENT_TIMEOUT`. Default 30000.
+    pub statement_timeout_ms: u64,
+    /// Seconds an HTTP transaction or result cursor may stay idle before it is rolled back
+    /// or dropped. Env: `RUSTYDB_HTTP_IDLE_TIMEOUT`. Default 60.
+    pub idle_timeout_seconds: u64,
+    /// Whether GraphQL introspection (`__schema`, `__type`) is answered. Env:
+    /// `RUSTYDB_GRAPHQL_INTROSPECTION`. Default on.
+    pub graphql_introspection: bool,
+    /// Deepest nesting a GraphQL query may have. Env: `RUSTYDB_GRAPHQL_MAX_DEPTH`.
+    /// Default 16.
+    pub graphql_max_depth: u32,
+    /// Highest complexity (fields, with list multipliers) a GraphQL query may have. Env:
+    /// `RUSTYDB_GRAPHQL_MAX_COMPLEXITY`. Default 5000.
+    pub graphql_max_complexity: u32,
 }
 
 /// `[storage]`: data files and the buffer pool.
@@ -149,6 +185,10 @@ pub struct LogConfig {
     /// when set, overrides it with a full filter (e.g. `info,rustydb_storage=debug`).
     /// Env: `RUSTYDB_LOG_LEVEL`. Default `info`.
     pub level: LogLevel,
+    /// Statements running at least this many milliseconds are written to
+    /// `logs/performance.log` (SLOW_QUERY lines) and kept for `GET /api/v1/queries/slow`;
+    /// 0 records every statement. Env: `RUSTYDB_SLOW_QUERY_THRESHOLD`. Default 1000.
+    pub slow_query_threshold_ms: u64,
 }
 
 /// `[auth]`: how clients prove who they are.
@@ -254,7 +294,21 @@ impl Default for AuthConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { port: 8080 }
+        HttpConfig {
+            port: 8080,
+            auth: true,
+            public_health: true,
+            public_metrics: true,
+            rate_limit_per_minute: 1000,
+            max_body_bytes: 1_048_576,
+            max_result_rows: 100_000,
+            page_size: 1000,
+            statement_timeout_ms: 30_000,
+            idle_timeout_seconds: 60,
+            graphql_introspection: true,
+            graphql_max_depth: 16,
+            graphql_max_complexity: 5000,
+        }
     }
 }
 
@@ -288,6 +342,7 @@ impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             level: LogLevel::Info,
+            slow_query_threshold_ms: 1000,
         }
     }
 }

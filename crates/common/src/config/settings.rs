@@ -123,6 +123,102 @@ pub static SETTINGS: &[Setting] = &[
         http.port
     ),
     setting!(
+        "http.auth",
+        "RUSTYDB_HTTP_AUTH",
+        Allowed::Bool,
+        bool,
+        "REST and GraphQL need an API token; on even when auth.method is trust.",
+        http.auth
+    ),
+    setting!(
+        "http.public_health",
+        "RUSTYDB_HTTP_PUBLIC_HEALTH",
+        Allowed::Bool,
+        bool,
+        "/health, /health/live and /health/ready answer without a token.",
+        http.public_health
+    ),
+    setting!(
+        "http.public_metrics",
+        "RUSTYDB_HTTP_PUBLIC_METRICS",
+        Allowed::Bool,
+        bool,
+        "/metrics answers without a token.",
+        http.public_metrics
+    ),
+    setting!(
+        "http.rate_limit_per_minute",
+        "RUSTYDB_HTTP_RATE_LIMIT",
+        limits::HTTP_RATE_LIMIT,
+        u32,
+        "HTTP requests per minute per API token and per client address; 0: unlimited.",
+        http.rate_limit_per_minute
+    ),
+    setting!(
+        "http.max_body_bytes",
+        "RUSTYDB_HTTP_MAX_BODY_BYTES",
+        limits::HTTP_MAX_BODY,
+        u64,
+        "Largest HTTP request body in bytes; larger ones get 413.",
+        http.max_body_bytes
+    ),
+    setting!(
+        "http.max_result_rows",
+        "RUSTYDB_HTTP_MAX_RESULT_ROWS",
+        limits::HTTP_MAX_RESULT_ROWS,
+        u64,
+        "Most rows one HTTP query may return over all its pages.",
+        http.max_result_rows
+    ),
+    setting!(
+        "http.page_size",
+        "RUSTYDB_HTTP_PAGE_SIZE",
+        limits::HTTP_PAGE_SIZE,
+        u32,
+        "Rows per page of an HTTP query result; the rest comes with the cursor.",
+        http.page_size
+    ),
+    setting!(
+        "http.statement_timeout_ms",
+        "RUSTYDB_HTTP_STATEMENT_TIMEOUT",
+        limits::HTTP_STATEMENT_TIMEOUT,
+        u64,
+        "Milliseconds an HTTP statement may run; 0: no limit.",
+        http.statement_timeout_ms
+    ),
+    setting!(
+        "http.idle_timeout_seconds",
+        "RUSTYDB_HTTP_IDLE_TIMEOUT",
+        limits::HTTP_IDLE_TIMEOUT,
+        u64,
+        "Seconds an HTTP transaction or result cursor may stay idle before it is dropped.",
+        http.idle_timeout_seconds
+    ),
+    setting!(
+        "http.graphql_introspection",
+        "RUSTYDB_GRAPHQL_INTROSPECTION",
+        Allowed::Bool,
+        bool,
+        "GraphQL answers introspection queries (__schema, __type).",
+        http.graphql_introspection
+    ),
+    setting!(
+        "http.graphql_max_depth",
+        "RUSTYDB_GRAPHQL_MAX_DEPTH",
+        limits::GRAPHQL_MAX_DEPTH,
+        u32,
+        "Deepest nesting a GraphQL query may have.",
+        http.graphql_max_depth
+    ),
+    setting!(
+        "http.graphql_max_complexity",
+        "RUSTYDB_GRAPHQL_MAX_COMPLEXITY",
+        limits::GRAPHQL_MAX_COMPLEXITY,
+        u32,
+        "Highest complexity a GraphQL query may have.",
+        http.graphql_max_complexity
+    ),
+    setting!(
         "storage.buffer_pool_size",
         "RUSTYDB_BUFFER_POOL_SIZE",
         limits::BUFFER_POOL_SIZE,
@@ -170,6 +266,14 @@ pub static SETTINGS: &[Setting] = &[
         LogLevel,
         "Least severe level logged; RUST_LOG, when set, overrides it.",
         log.level
+    ),
+    setting!(
+        "log.slow_query_threshold_ms",
+        "RUSTYDB_SLOW_QUERY_THRESHOLD",
+        limits::SLOW_QUERY_THRESHOLD,
+        u64,
+        "Statements running at least this many milliseconds go to logs/performance.log; 0: all.",
+        log.slow_query_threshold_ms
     ),
     setting!(
         "auth.method",

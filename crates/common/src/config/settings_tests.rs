@@ -63,6 +63,8 @@ fn every_setting_has_an_env_var_and_set_round_trips() {
             Allowed::IpAddress => "::1".to_string(),
             Allowed::NonEmptyPath | Allowed::OptionalPath => "/var/lib/rustydb".to_string(),
             Allowed::Text => "s3cret pass".to_string(),
+            Allowed::Bool if default == "on" => "off".to_string(),
+            Allowed::Bool => "on".to_string(),
         };
         let mut config = Config::default();
         config

@@ -54,7 +54,22 @@ impl Config {
             idle_session_timeout_seconds,
             shutdown_grace_seconds,
         } = server;
-        let HttpConfig { port: http_port } = http;
+        // Booleans are always valid.
+        let HttpConfig {
+            port: http_port,
+            auth: _,
+            public_health: _,
+            public_metrics: _,
+            rate_limit_per_minute,
+            max_body_bytes,
+            max_result_rows,
+            page_size,
+            statement_timeout_ms,
+            idle_timeout_seconds,
+            graphql_introspection: _,
+            graphql_max_depth,
+            graphql_max_complexity,
+        } = http;
         let StorageConfig {
             buffer_pool_size,
             io_backend,
@@ -64,7 +79,10 @@ impl Config {
             interval_secs,
             max_wal_size_mb,
         } = checkpoint;
-        let LogConfig { level: _ } = log;
+        let LogConfig {
+            level: _,
+            slow_query_threshold_ms,
+        } = log;
         // Every method is valid, and any text is a valid password.
         let AuthConfig {
             method: _,
@@ -103,6 +121,48 @@ impl Config {
             limits::SHUTDOWN_GRACE,
         );
         range(p, "http.port", u64::from(*http_port), limits::PORT);
+        let http_ranges = [
+            (
+                "http.rate_limit_per_minute",
+                u64::from(*rate_limit_per_minute),
+                limits::HTTP_RATE_LIMIT,
+            ),
+            ("http.max_body_bytes", *max_body_bytes, limits::HTTP_MAX_BODY),
+            (
+                "http.max_result_rows",
+                *max_result_rows,
+                limits::HTTP_MAX_RESULT_ROWS,
+            ),
+            ("http.page_size", u64::from(*page_size), limits::HTTP_PAGE_SIZE),
+            (
+                "http.statement_timeout_ms",
+                *statement_timeout_ms,
+                limits::HTTP_STATEMENT_TIMEOUT,
+            ),
+            (
+                "http.idle_timeout_seconds",
+                *idle_timeout_seconds,
+                limits::HTTP_IDLE_TIMEOUT,
+            ),
+            (
+                "http.graphql_max_depth",
+                u64::from(*graphql_max_depth),
+                limits::GRAPHQL_MAX_DEPTH,
+            ),
+            (
+                "http.graphql_max_complexity",
+                u64::from(*graphql_max_complexity),
+                limits::GRAPHQL_MAX_COMPLEXITY,
+            ),
+            (
+                "log.slow_query_threshold_ms",
+                *slow_query_threshold_ms,
+                limits::SLOW_QUERY_THRESHOLD,
+            ),
+        ];
+        for (name, value, allowed) in http_ranges {
+            range(p, name, value, allowed);
+        }
         range(
             p,
             "storage.buffer_pool_size",

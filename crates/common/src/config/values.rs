@@ -35,6 +35,9 @@ pub enum Allowed {
     OptionalPath,
     /// Any text, or empty for none.
     Text,
+    /// A boolean: `on`/`off`, `true`/`false`, `yes`/`no`, `1`/`0` (as PostgreSQL's
+    /// settings accept).
+    Bool,
 }
 
 impl Allowed {
@@ -62,6 +65,7 @@ impl fmt::Display for Allowed {
             Allowed::NonEmptyPath => f.write_str("a non-empty path"),
             Allowed::OptionalPath => f.write_str("a path, or empty for none"),
             Allowed::Text => f.write_str("any text, or empty for none"),
+            Allowed::Bool => f.write_str("on or off (true/false, yes/no, 1/0)"),
         }
     }
 }
@@ -105,6 +109,48 @@ pub(crate) mod limits {
     pub(crate) const SHUTDOWN_GRACE: Allowed = Allowed::Range { min: 0, max: 3600 };
     /// Failed logins in a row before a lockout; 0 never locks.
     pub(crate) const MAX_FAILED_LOGINS: Allowed = Allowed::Range { min: 0, max: 1000 };
+    /// Requests per minute per API token and per client address; 0 turns limiting off.
+    pub(crate) const HTTP_RATE_LIMIT: Allowed = Allowed::Range {
+        min: 0,
+        max: 1_000_000,
+    };
+    /// Bytes of an HTTP request body: 1 KiB up to 1 GiB.
+    pub(crate) const HTTP_MAX_BODY: Allowed = Allowed::Range {
+        min: 1024,
+        max: 1_073_741_824,
+    };
+    /// Rows one HTTP query may produce in all its pages.
+    pub(crate) const HTTP_MAX_RESULT_ROWS: Allowed = Allowed::Range {
+        min: 1,
+        max: 10_000_000,
+    };
+    /// Rows in one page of an HTTP query result.
+    pub(crate) const HTTP_PAGE_SIZE: Allowed = Allowed::Range {
+        min: 1,
+        max: 1_000_000,
+    };
+    /// Milliseconds an HTTP statement may run; 0 is no limit; at most a day.
+    pub(crate) const HTTP_STATEMENT_TIMEOUT: Allowed = Allowed::Range {
+        min: 0,
+        max: 86_400_000,
+    };
+    /// Seconds an HTTP transaction or result cursor may sit idle: one second up to a day.
+    pub(crate) const HTTP_IDLE_TIMEOUT: Allowed = Allowed::Range {
+        min: 1,
+        max: 86_400,
+    };
+    /// Nesting depth of a GraphQL query.
+    pub(crate) const GRAPHQL_MAX_DEPTH: Allowed = Allowed::Range { min: 1, max: 1000 };
+    /// Complexity (fields counted) of a GraphQL query.
+    pub(crate) const GRAPHQL_MAX_COMPLEXITY: Allowed = Allowed::Range {
+        min: 1,
+        max: 1_000_000,
+    };
+    /// Milliseconds; statements running at least this long are logged as slow.
+    pub(crate) const SLOW_QUERY_THRESHOLD: Allowed = Allowed::Range {
+        min: 0,
+        max: 86_400_000,
+    };
     /// Seconds of lockout: one second up to a week.
     pub(crate) const LOCKOUT_SECONDS: Allowed = Allowed::Range {
         min: 1,
@@ -284,6 +330,20 @@ macro_rules! word_setting {
 }
 
 word_setting!(IoBackend, WalSync, LogLevel, AuthMethod);
+
+impl SettingValue for bool {
+    fn parse_setting(raw: &str, allowed: &Allowed) -> Result<Self, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" | "1" => Ok(true),
+            "off" | "false" | "no" | "0" => Ok(false),
+            _ => Err(allowed.requirement()),
+        }
+    }
+
+    fn render(&self) -> String {
+        if *self { "on" } else { "off" }.to_string()
+    }
+}
 
 #[cfg(test)]
 mod tests {
