@@ -3,6 +3,7 @@
 //!
 //! Every other crate depends on this one and on nothing above it.
 
+pub mod api_token;
 pub mod codes;
 pub mod config;
 pub mod error;

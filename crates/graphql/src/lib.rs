@@ -1,0 +1,1 @@
+//! RustyDB's graphql front end.

@@ -1,0 +1,1 @@
+//! RustyDB's rest front end.

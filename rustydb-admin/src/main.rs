@@ -1,0 +1,3 @@
+//! rustydb-admin: the operators' command-line tool.
+
+fn main() {}
