@@ -93,7 +93,9 @@ impl ApiToken {
     pub fn parse(text: &str) -> Option<ApiToken> {
         let rest = text.trim().strip_prefix(PREFIX)?;
         let (id, secret) = rest.split_once('_').filter(|(id, _)| id.len() == ID_HEX)?;
-        let id_ok = id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let id_ok = id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         let secret_ok = secret.len() == SECRET_CHARS
             && secret
                 .bytes()
@@ -210,7 +212,10 @@ mod tests {
 
     #[test]
     fn expiries() {
-        assert_eq!(parse_expiry("30d"), Ok(Some(Duration::from_secs(30 * 86_400))));
+        assert_eq!(
+            parse_expiry("30d"),
+            Ok(Some(Duration::from_secs(30 * 86_400)))
+        );
         assert_eq!(parse_expiry("12h"), Ok(Some(Duration::from_secs(43_200))));
         assert_eq!(parse_expiry("never"), Ok(None));
         assert!(parse_expiry("0d").is_err());

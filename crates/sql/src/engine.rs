@@ -27,6 +27,9 @@ pub struct EngineOptions {
     pub txn: TxnConfig,
     /// `max_connections` as SHOW reports it.
     pub max_connections: u32,
+    /// Statements taking at least this long go to the slow query log
+    /// (`log.slow_query_threshold_ms`).
+    pub slow_query_threshold: Duration,
 }
 
 impl EngineOptions {
@@ -36,6 +39,7 @@ impl EngineOptions {
             storage: StorageOptions::new(data_dir),
             txn: TxnConfig::default(),
             max_connections: 100,
+            slow_query_threshold: Duration::from_millis(1000),
         }
     }
 
@@ -45,6 +49,7 @@ impl EngineOptions {
             storage: StorageOptions::from_config(config),
             txn: TxnConfig::default(),
             max_connections: config.server.max_connections,
+            slow_query_threshold: Duration::from_millis(config.log.slow_query_threshold_ms),
         }
     }
 }
@@ -60,6 +65,7 @@ pub struct Engine {
     options: EngineOptions,
     started_at: SystemTime,
     sessions: SessionRegistry,
+    observer: crate::observe::Observer,
 }
 
 impl Engine {
@@ -68,6 +74,7 @@ impl Engine {
         let storage = Storage::open(options.storage.clone())?;
         let txns = TxnManager::open(&storage, options.txn.clone())?;
         let catalog = Arc::new(Catalog::open(&storage, &txns)?);
+        let observer = crate::observe::Observer::new(options.slow_query_threshold);
         let engine = Arc::new(Engine {
             storage,
             txns,
@@ -77,6 +84,7 @@ impl Engine {
             options,
             started_at: SystemTime::now(),
             sessions: SessionRegistry::default(),
+            observer,
         });
         engine.register_autovacuum();
         Ok(engine)
@@ -120,6 +128,30 @@ impl Engine {
     /// The options it was opened with.
     pub fn options(&self) -> &EngineOptions {
         &self.options
+    }
+
+    /// Statement observability: slow query log and change feed.
+    pub fn observer(&self) -> &crate::observe::Observer {
+        &self.observer
+    }
+
+    /// The most recent slow statements (newest first), at most `limit`, that took at
+    /// least `min_duration_ms` (the log keeps the last
+    /// [`crate::observe::SLOW_LOG_CAPACITY`]).
+    pub fn slow_queries(
+        &self,
+        limit: usize,
+        min_duration_ms: u64,
+    ) -> Vec<crate::observe::SlowQuery> {
+        self.observer.slow_log().recent(limit, min_duration_ms)
+    }
+
+    /// Subscribes to committed INSERT / UPDATE / DELETE statements, one
+    /// [`crate::observe::TableChange`] per statement and table, sent after the commit.
+    pub fn subscribe_changes(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<crate::observe::TableChange> {
+        self.observer.subscribe_changes()
     }
 
     /// When it was opened.

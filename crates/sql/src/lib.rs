@@ -11,6 +11,7 @@ pub mod engine;
 pub mod exec;
 pub mod functions;
 pub mod keys;
+pub mod observe;
 pub mod optimizer;
 pub mod plan;
 pub mod row;

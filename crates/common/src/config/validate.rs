@@ -127,13 +127,21 @@ impl Config {
                 u64::from(*rate_limit_per_minute),
                 limits::HTTP_RATE_LIMIT,
             ),
-            ("http.max_body_bytes", *max_body_bytes, limits::HTTP_MAX_BODY),
+            (
+                "http.max_body_bytes",
+                *max_body_bytes,
+                limits::HTTP_MAX_BODY,
+            ),
             (
                 "http.max_result_rows",
                 *max_result_rows,
                 limits::HTTP_MAX_RESULT_ROWS,
             ),
-            ("http.page_size", u64::from(*page_size), limits::HTTP_PAGE_SIZE),
+            (
+                "http.page_size",
+                u64::from(*page_size),
+                limits::HTTP_PAGE_SIZE,
+            ),
             (
                 "http.statement_timeout_ms",
                 *statement_timeout_ms,

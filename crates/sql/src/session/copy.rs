@@ -34,8 +34,11 @@ impl Session {
         input: &mut dyn Read,
     ) -> Result<StatementResult, DbError> {
         self.activity_begin(sql);
+        self.last_plan = None;
+        let started = std::time::Instant::now();
         let r = self.copy_from_inner(sql, input);
         let r = self.conclude(r);
+        self.observe_statement(sql, "copy", started.elapsed(), r.as_ref().err());
         self.activity_end();
         r
     }
@@ -131,12 +134,16 @@ impl Session {
                 ..StatementResult::default()
             })
         })
+        .inspect(|r| self.note_table_change(&table, "INSERT", r.rows_affected))
     }
 
     /// Runs `COPY table | (query) TO STDOUT [WITH (...)]`, writing the data to `out`.
     pub fn copy_to(&mut self, sql: &str, out: &mut dyn Write) -> Result<StatementResult, DbError> {
         self.activity_begin(sql);
+        self.last_plan = None;
+        let started = std::time::Instant::now();
         let r = self.copy_to_inner(sql, out);
+        self.observe_statement(sql, "copy", started.elapsed(), r.as_ref().err());
         self.activity_end();
         r
     }

@@ -29,6 +29,7 @@
 //! and binds again otherwise.
 
 mod copy;
+mod observe;
 mod registry;
 mod result;
 mod utility;
@@ -147,6 +148,10 @@ struct Block {
     local_settings: Vec<String>,
     /// Catalog changes at each savepoint, to undo DDL on ROLLBACK TO.
     savepoints: Vec<(String, CatalogTxn)>,
+    /// DML noted for the change feed, published when the block commits.
+    changes: Vec<crate::observe::PendingChange>,
+    /// The number of `changes` at each savepoint (cut back to on ROLLBACK TO).
+    change_marks: Vec<(String, usize)>,
 }
 
 /// One client's session. See the module documentation.
@@ -164,6 +169,8 @@ pub struct Session {
     commit_error: Option<DbError>,
     /// This session in the engine's registry.
     entry: Arc<SessionEntry>,
+    /// The plan of the statement running now, for the slow query log.
+    last_plan: Option<Arc<LogicalPlan>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -204,6 +211,7 @@ impl Session {
             running,
             commit_error: None,
             entry,
+            last_plan: None,
             engine,
         }
     }
@@ -306,6 +314,7 @@ impl Session {
         let statements = match binder::parse(sql) {
             Ok(s) => s,
             Err(e) => {
+                crate::observe::statement::record_error(&e);
                 self.fail_statement();
                 return Err(e);
             }
@@ -317,15 +326,29 @@ impl Session {
             } else {
                 stmt.to_string()
             };
+            self.last_plan = None;
+            let started = std::time::Instant::now();
             match self.run_statement(stmt, &text, &[], None) {
-                Ok(r) => on_result(r),
+                Ok(r) => {
+                    let ran = started.elapsed();
+                    let kind = crate::observe::statement::kind_of_tag(&r.tag);
+                    on_result(r);
+                    let committing = std::time::Instant::now();
+                    let done = if i + 1 == n {
+                        self.finish_implicit()
+                    } else {
+                        Ok(())
+                    };
+                    let elapsed = ran + committing.elapsed();
+                    self.observe_statement(&text, kind, elapsed, done.as_ref().err());
+                    done?;
+                }
                 Err(e) => {
+                    let kind = crate::observe::statement::kind_of_sql(&text);
+                    self.observe_statement(&text, kind, started.elapsed(), Some(&e));
                     self.fail_statement();
                     return Err(e);
                 }
-            }
-            if i + 1 == n {
-                self.finish_implicit()?;
             }
         }
         Ok(())
@@ -334,6 +357,18 @@ impl Session {
     /// Parses and binds one statement with `$n` parameters, without running it.
     /// `param_types` may declare some parameter types (`Unknown` = infer).
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared, DbError> {
+        let r = self.prepare_unobserved(sql, param_types);
+        if let Err(e) = &r {
+            crate::observe::statement::record_error(e);
+        }
+        r
+    }
+
+    fn prepare_unobserved(
+        &mut self,
+        sql: &str,
+        param_types: &[DataType],
+    ) -> Result<Prepared, DbError> {
         let mut statements = binder::parse(sql)?;
         if statements.len() > 1 {
             return Err(DbError::new(
@@ -412,6 +447,8 @@ impl Session {
         params: &[Value],
     ) -> Result<StatementResult, DbError> {
         self.activity_begin(&prepared.sql);
+        self.last_plan = None;
+        let started = std::time::Instant::now();
         let r = coerce_params(params, &prepared.param_types).and_then(|params| {
             match &prepared.statement {
                 Some(stmt) => self.run_statement(stmt, &prepared.sql, &params, Some(prepared)),
@@ -419,6 +456,13 @@ impl Session {
             }
         });
         let r = self.conclude(r);
+        if !prepared.is_empty() {
+            let kind = match &r {
+                Ok(r) => crate::observe::statement::kind_of_tag(&r.tag),
+                Err(_) => crate::observe::statement::kind_of_sql(&prepared.sql),
+            };
+            self.observe_statement(&prepared.sql, kind, started.elapsed(), r.as_ref().err());
+        }
         self.activity_end();
         r
     }
@@ -459,7 +503,7 @@ impl Session {
             ctx.param_types = p.param_types.clone();
         }
         match self.bind_checked(stmt, &state, &ctx)? {
-            BoundStatement::Utility(u) => self.run_utility(u, sql, params),
+            BoundStatement::Utility(u) => self.run_utility_observed(u, sql, params),
             other => {
                 let plan_cache = prepared.map(|p| &p.cached);
                 self.run_bound(other, state, &ctx, sql, params, plan_cache)
@@ -532,7 +576,8 @@ impl Session {
                 };
                 let plan = Arc::new(self.optimize(plan, &state, sql)?);
                 let lines = if analyze {
-                    let (_, lines) = self.run_analyze(&plan, state, ctx, sql, params, verbose)?;
+                    let (ran, lines) = self.run_analyze(&plan, state, ctx, sql, params, verbose)?;
+                    self.note_change(&plan, ran.rows_affected);
                     lines
                 } else {
                     exec::explain(&plan, None, verbose)
@@ -544,7 +589,7 @@ impl Session {
                 Ok(r)
             }
             BoundStatement::Ddl(ddl) => self.run_ddl(&ddl, state, ctx, sql),
-            BoundStatement::Utility(u) => self.run_utility(u, sql, params),
+            BoundStatement::Utility(u) => self.run_utility_observed(u, sql, params),
         }
     }
 
@@ -561,11 +606,13 @@ impl Session {
         if plan_writes(plan) {
             self.check_writable(plan_command(plan))?;
         }
+        self.last_plan = Some(plan.clone());
         let result = self.in_statement(sql, |s, txn, _| {
             let exprs = CatalogTableExprs::new(state.clone(), ctx.clone());
             let mut ectx = s.exec_context(txn, state.clone(), params, &exprs, analyze);
             exec::execute(plan, &mut ectx)
         })?;
+        self.note_change(plan, result.rows_affected);
         Ok(query_result(plan, result))
     }
 
@@ -783,6 +830,8 @@ impl Session {
             saved_settings: None,
             local_settings: Vec::new(),
             savepoints: Vec::new(),
+            changes: Vec::new(),
+            change_marks: Vec::new(),
         });
     }
 
@@ -863,8 +912,12 @@ impl Session {
             return true;
         }
         let had_ddl = !block.cat.is_empty();
+        let xid = txn.xid();
         match txn.commit() {
             Ok(()) => {
+                self.engine
+                    .observer()
+                    .publish(xid, std::mem::take(&mut block.changes));
                 if let Err(e) = catalog.after_commit(txns, block.cat) {
                     self.commit_error = Some(e);
                     return false;
