@@ -51,9 +51,8 @@ pub struct Cli {
     #[arg(long, value_name = "PORT")]
     pub port: Option<String>,
 
-    /// TCP port of the HTTP server (REST, GraphQL, /health, /metrics), 1024 to 65535, not
-    /// --port. Validated now; the HTTP server itself arrives in a later release and
-    /// nothing listens on it yet [env: RUSTYDB_GRAPHQL_PORT] [default: 8080]
+    /// TCP port of the HTTP server (REST API, GraphQL, /health, /metrics), 1024 to 65535,
+    /// not --port [env: RUSTYDB_GRAPHQL_PORT] [default: 8080]
     #[arg(long, value_name = "PORT")]
     pub graphql_port: Option<String>,
 

@@ -5,7 +5,9 @@
 //!
 //! * [`cli`]: the flags, applied as the last configuration layer through
 //!   `Config::set_from`, so a flag parses exactly as its `RUSTYDB_*` variable;
-//! * [`listen`]: binding the PostgreSQL port (ERR-DB-009 when it is taken);
+//! * [`listen`]: binding the PostgreSQL and HTTP ports (ERR-DB-009 when one is taken);
+//! * [`mod@http`]: the HTTP front ends (REST, GraphQL, `/health`, `/metrics`) on
+//!   `http.port`, served from before recovery until the shutdown signal;
 //! * [`bootstrap`]: the superuser `rustydb` and the generated initial password;
 //! * [`wire`]: the options of the PostgreSQL-protocol front end (`rustydb_pgwire`);
 //! * [`signals`]: SIGTERM/SIGINT, a clean shutdown on the first, exit on the second;
@@ -17,6 +19,7 @@
 pub mod bootstrap;
 pub mod cli;
 pub mod fatal;
+pub mod http;
 pub mod listen;
 pub mod run;
 pub mod signals;

@@ -4,13 +4,19 @@
 //!  parse flags (clap: --help, --version, usage errors exit 2)
 //!  load the configuration          defaults -> file -> RUSTYDB_* -> flags -> validate
 //!  load the TLS certificate/key    when tls.cert_file and tls.key_file are set
-//!  bind the listen address:port    before touching the data directory
+//!  bind the listen address:port    PostgreSQL port, then the HTTP port (http.port),
+//!                                  before touching the data directory
 //!  start the tokio runtime, install SIGTERM/SIGINT handlers
 //!  start logging                   <data_dir>/logs, at log.level; log the configuration
+//!  serve HTTP                      at once: /health/live answers during recovery, the
+//!                                  routes needing the database answer 503 until ready
 //!  open the engine                 create + initialise, or crash-recover, the data dir
 //!  bootstrap the superuser         first start only; print a generated password once
+//!  API token table                 rustydb.api_tokens, created when missing
+//!  attach engine to HTTP           "HTTP API ready on http://address:port"
 //!  "ready to accept connections"   PgServer::serve until the first signal
-//!  shut down                       grace for running statements, close connections,
+//!  shut down                       both front ends stop on the same signal; grace for
+//!                                  running statements and requests, close connections,
 //!                                  checkpoint, release the lock file, exit 0
 //! ```
 //!
@@ -34,7 +40,7 @@ use tokio_util::sync::CancellationToken;
 use crate::bootstrap::{Bootstrap, SUPERUSER, bootstrap};
 use crate::cli::Cli;
 use crate::fatal::{Fatal, PROGRAM};
-use crate::{listen, signals, wire};
+use crate::{http, listen, signals, wire};
 
 /// Exit status when the server cannot start or cannot shut down cleanly.
 pub const EXIT_FAILURE: u8 = 1;
@@ -60,41 +66,66 @@ fn start(cli: &Cli, log_dir: &mut Option<PathBuf>) -> Result<(), Fatal> {
     let config = cli.load_config()?;
     let wire = wire::options(&config)?;
     let listener = listen::bind(config.server.listen_address, config.server.port)?;
+    let http_listener = listen::bind_http(config.server.listen_address, config.http.port)?;
+    let listeners = Listeners {
+        pg: listener,
+        http: http_listener,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("rustydb-worker")
         .build()
         .map_err(|e| DbError::internal(format!("cannot start the tokio runtime: {e}")))?;
-    let result = runtime.block_on(serve(cli, config, wire, listener, log_dir));
+    let result = runtime.block_on(serve(cli, config, wire, listeners, log_dir));
     runtime.shutdown_timeout(RUNTIME_DRAIN);
     result
+}
+
+/// The two bound ports, not yet registered with tokio.
+struct Listeners {
+    pg: std::net::TcpListener,
+    http: std::net::TcpListener,
 }
 
 async fn serve(
     cli: &Cli,
     config: Config,
     wire: PgWireOptions,
-    listener: std::net::TcpListener,
+    listeners: Listeners,
     log_dir: &mut Option<PathBuf>,
 ) -> Result<(), Fatal> {
     let shutdown = signals::install()?;
-    let listener = tokio::net::TcpListener::from_std(listener)
-        .map_err(|e| DbError::internal(format!("cannot register the listener: {e}")))?;
+    let register = |l: std::net::TcpListener| {
+        tokio::net::TcpListener::from_std(l)
+            .map_err(|e| DbError::internal(format!("cannot register the listener: {e}")))
+    };
+    let listener = register(listeners.pg)?;
+    let http_listener = register(listeners.http)?;
     let address = SocketAddr::new(config.server.listen_address, config.server.port);
 
     let logs = logging::init(config.log.level.as_str(), &config.log_dir())?;
     *log_dir = Some(config.log_dir());
     log_start(cli, &config);
 
+    // HTTP stops with the first signal, or when start-up fails below (the guard).
+    let http_stop = shutdown.child_token();
+    let _stop_http_on_failure = http_stop.clone().drop_guard();
+    let (ctx, http) = http::start(&config, http_listener, http_stop);
+
     let mut options = EngineOptions::from_config(&config);
     options.storage.recovery_mode = cli.recovery_mode;
     let engine = blocking(move || Engine::open(options)).await?;
 
-    let bootstrapped = {
+    let prepared = {
         let (engine, config) = (engine.clone(), config.clone());
-        blocking(move || bootstrap(&engine, &config)).await
+        blocking(move || {
+            let done = bootstrap(&engine, &config)?;
+            rustydb_http::tokens::ensure_schema(&engine)?;
+            Ok(done)
+        })
+        .await
     };
-    match bootstrapped {
+    match prepared {
         Ok(done) => announce(&done),
         Err(e) => {
             // The engine is open: close it cleanly before giving up. The bootstrap error
@@ -104,13 +135,20 @@ async fn serve(
         }
     }
 
+    let server = PgServer::new(engine.clone(), wire);
+    ctx.attach(engine.clone(), server.clone());
+    http::announce(&config);
+
     let served = if shutdown.is_cancelled() {
         Ok(())
     } else {
-        accept(engine.clone(), wire, listener, address, shutdown, &config).await
+        accept(server, listener, address, shutdown, &config).await
     };
+    let http_served = http::finish(http).await;
+    drop(ctx);
     let closed = shut_engine(engine, &logs).await;
     served?;
+    http_served?;
     closed?;
     tracing::info!("shut down cleanly");
     Ok(())
@@ -118,15 +156,13 @@ async fn serve(
 
 /// Serves until `shutdown` is cancelled and the grace period has run out.
 async fn accept(
-    engine: Arc<Engine>,
-    wire: PgWireOptions,
+    server: Arc<PgServer>,
     listener: tokio::net::TcpListener,
     address: SocketAddr,
     shutdown: CancellationToken,
     config: &Config,
 ) -> Result<(), Fatal> {
     let grace = Duration::from_secs(config.server.shutdown_grace_seconds);
-    let server = PgServer::new(engine, wire);
     tracing::info!(
         address = %address.ip(),
         port = address.port(),
@@ -208,6 +244,7 @@ fn log_start(cli: &Cli, config: &Config) {
             config.server.port
         );
     }
+    http::warn_if_open(config);
     if config.server.listen_address.is_unspecified() {
         tracing::warn!(
             target: AUDIT_TARGET,

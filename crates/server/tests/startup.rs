@@ -124,7 +124,6 @@ fn locked_data_directory_names_the_holder_and_is_released_at_shutdown() {
     let mut second = Launch::new(site.dir.path())
         .args(["--data-dir", &site.data_dir().display().to_string()])
         .args(["--port", &other_port.to_string()])
-        .args(["--graphql-port", &site.http_port.to_string()])
         .run_to_exit();
     let line = second.assert_failed_with("ERR-DB-006");
     assert!(line.contains(&format!("pid {}", first.pid())), "{line}");

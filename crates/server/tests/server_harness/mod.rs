@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test file uses a different part of the harness.
 
+pub(crate) mod http;
+
 use std::io::Read;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -33,12 +35,17 @@ pub(crate) struct Launch {
 }
 
 impl Launch {
-    /// A launch in `cwd` with no flags and a small buffer pool.
+    /// A launch in `cwd` with no flags, a small buffer pool and a free HTTP port
+    /// (`RUSTYDB_GRAPHQL_PORT`, so that servers of concurrent tests do not all want 8080;
+    /// `--graphql-port` overrides it).
     pub(crate) fn new(cwd: &Path) -> Launch {
         Launch {
             cwd: cwd.to_path_buf(),
             args: Vec::new(),
-            env: vec![("RUSTYDB_BUFFER_POOL_SIZE".into(), "256".into())],
+            env: vec![
+                ("RUSTYDB_BUFFER_POOL_SIZE".into(), "256".into()),
+                ("RUSTYDB_GRAPHQL_PORT".into(), free_port().to_string()),
+            ],
         }
     }
 
@@ -163,6 +170,11 @@ impl Server {
         self.wait_for_stderr("ready to accept connections");
     }
 
+    /// Waits until the HTTP API can reach the database.
+    pub(crate) fn wait_http_ready(&mut self) {
+        self.wait_for_stderr("HTTP API ready on http://");
+    }
+
     /// Sends a signal.
     pub(crate) fn signal(&self, signal: i32) {
         let pid = i32::try_from(self.child.id()).unwrap();
@@ -254,7 +266,7 @@ pub(crate) struct Site {
     pub(crate) dir: tempfile::TempDir,
     /// The PostgreSQL port.
     pub(crate) port: u16,
-    /// The HTTP port (validated only).
+    /// The HTTP port (REST, GraphQL, /health, /metrics).
     pub(crate) http_port: u16,
 }
 
