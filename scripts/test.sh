@@ -42,6 +42,37 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
 fi
 
+# The HTTP tool tests (crates/server/tests/http_tools.rs) check the live server with outside
+# tools: promtool (Debian's prometheus package) on a /metrics scrape, headless Chromium
+# (Debian's chromium package) on the GraphQL playground, and schemathesis (PyPI, pinned,
+# in a virtualenv of Debian's python3) on the REST API's OpenAPI document. Installed when
+# missing; RUSTYDB_REQUIRE_TOOLS=1 makes those tests fail, never skip, without their tool.
+missing=()
+command -v promtool >/dev/null 2>&1 || [ -x /usr/bin/promtool ] || missing+=(prometheus)
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+/usr/bin/python3 -m ensurepip --version >/dev/null 2>&1 || missing+=(python3-venv)
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "the HTTP tool tests need: ${missing[*]} (apt-get install them)" >&2
+        exit 1
+    fi
+fi
+SCHEMATHESIS_VERSION=4.32.5
+test_venv="${XDG_CACHE_HOME:-$HOME/.cache}/rustydb-test-venv"
+if [ "$("$test_venv/bin/st" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VERSION" ]; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION into $test_venv"
+    /usr/bin/python3 -m venv "$test_venv"
+    "$test_venv/bin/pip" install -q --disable-pip-version-check \
+        "schemathesis==$SCHEMATHESIS_VERSION" >/dev/null
+fi
+export RUSTYDB_SCHEMATHESIS="$test_venv/bin/st"
+export RUSTYDB_REQUIRE_TOOLS=1
+
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export RUST_BACKTRACE=1
 # A clean build has no use for incremental caches, which would double the target directory;
@@ -60,6 +91,9 @@ log "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 log "tests"
+# The servers' tests run the real binaries, including rustydb-admin from another package,
+# which `cargo test` alone does not build.
+cargo build --workspace --bins --locked
 cargo test --workspace --locked
 
 if [ "$(uname -s)" = Linux ]; then
