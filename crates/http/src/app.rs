@@ -36,7 +36,10 @@ pub fn app(ctx: Arc<HttpContext>, routes: Router<Arc<HttpContext>>) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(middleware::from_fn_with_state(ctx.clone(), guard::middleware))
+        .layer(middleware::from_fn_with_state(
+            ctx.clone(),
+            guard::middleware,
+        ))
         .layer(middleware::from_fn(json_errors::middleware))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(access_log::middleware))

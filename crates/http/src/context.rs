@@ -26,6 +26,10 @@ pub struct HttpContext {
     started: Instant,
     /// Per-token and per-address request limits.
     pub limiter: RateLimiter,
+    /// Transactions held open across HTTP requests.
+    pub txns: crate::txns::HttpTransactions,
+    /// Cursors over the unsent rows of large HTTP query results.
+    pub cursors: crate::cursors::Cursors,
 }
 
 impl HttpContext {
@@ -38,6 +42,8 @@ impl HttpContext {
             pg: OnceLock::new(),
             started: Instant::now(),
             limiter,
+            txns: crate::txns::HttpTransactions::new(),
+            cursors: crate::cursors::Cursors::new(),
         })
     }
 
@@ -71,6 +77,11 @@ impl HttpContext {
     /// The `[http]` section.
     pub fn http(&self) -> &HttpConfig {
         &self.config.http
+    }
+
+    /// `http.idle_timeout_seconds`: how long an HTTP transaction or cursor may sit idle.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.http.idle_timeout_seconds.max(1))
     }
 
     /// Time since the server process started serving HTTP.

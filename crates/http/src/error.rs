@@ -25,7 +25,7 @@ pub struct ApiError {
 }
 
 /// The JSON body of every error response.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Our stable code, e.g. `ERR-API-001`.
     pub code: String,
@@ -72,8 +72,9 @@ impl ApiError {
 
     /// 403: the token's user lacks the privilege `operation` needs.
     pub fn forbidden(operation: impl std::fmt::Display) -> ApiError {
-        let e = DbError::from_template(ErrorCode::SecPermissionDenied, &[("operation", &operation)])
-            .with_hint("Use a token of a superuser, or ask one to grant the privilege.");
+        let e =
+            DbError::from_template(ErrorCode::SecPermissionDenied, &[("operation", &operation)])
+                .with_hint("Use a token of a superuser, or ask one to grant the privilege.");
         ApiError::new(StatusCode::FORBIDDEN, e)
     }
 
@@ -191,7 +192,8 @@ mod tests {
 
     #[test]
     fn statuses_follow_the_sqlstate_class() {
-        let e = |state: &'static str| DbError::new(ErrorCode::DataException, "x").with_sqlstate(state);
+        let e =
+            |state: &'static str| DbError::new(ErrorCode::DataException, "x").with_sqlstate(state);
         assert_eq!(status_of(&e("42501")), StatusCode::FORBIDDEN);
         assert_eq!(status_of(&e("42P01")), StatusCode::NOT_FOUND);
         assert_eq!(status_of(&e("23505")), StatusCode::CONFLICT);

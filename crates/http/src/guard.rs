@@ -69,14 +69,17 @@ fn refuse(ctx: &HttpContext, key: &str, who: &str, decision: Decision) -> Respon
             decision.limit
         );
     }
-    let error = DbError::from_template(ErrorCode::RateLimitExceeded, &[("who", &who)])
-        .with_detail(format!(
+    let error = DbError::from_template(ErrorCode::RateLimitExceeded, &[("who", &who)]).with_detail(
+        format!(
             "the limit is {} requests per minute (http.rate_limit_per_minute); retry in {} s",
             decision.limit, decision.retry_after
-        ));
+        ),
+    );
     let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, error).into_response();
     if let Ok(v) = HeaderValue::from_str(&decision.retry_after.to_string()) {
-        response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
     }
     with_headers(response, Some(decision))
 }

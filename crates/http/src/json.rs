@@ -47,7 +47,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if path.is_empty() || path == "." {
+        if inner.is_syntax() || inner.is_eof() || path.is_empty() || path == "." {
             ApiError::bad_request(format!("malformed JSON: {inner}"))
         } else {
             ApiError::bad_request(format!("field {path}: {inner}"))
@@ -69,9 +69,17 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let e = parse::<Q>(br#"{"sql": "x", "params": [1, "a"]}"#).unwrap_err();
-        assert!(e.error().message().contains("field params[1]"), "{}", e.error().message());
+        assert!(
+            e.error().message().contains("field params[1]"),
+            "{}",
+            e.error().message()
+        );
         let e = parse::<Q>(br#"{"sql": 1}"#).unwrap_err();
-        assert!(e.error().message().contains("field sql"), "{}", e.error().message());
+        assert!(
+            e.error().message().contains("field sql"),
+            "{}",
+            e.error().message()
+        );
         let e = parse::<Q>(b"{not json").unwrap_err();
         assert!(e.error().message().contains("malformed JSON"));
     }

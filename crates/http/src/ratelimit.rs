@@ -19,7 +19,8 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter as Gcra};
 use parking_lot::Mutex;
 
-type Limiter = Gcra<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+type Limiter =
+    Gcra<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
 
 /// The per-key limiter; `None` inside when limiting is off (`0`).
 pub struct RateLimiter {
@@ -31,7 +32,9 @@ pub struct RateLimiter {
 
 impl std::fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RateLimiter").field("limit", &self.limit).finish()
+        f.debug_struct("RateLimiter")
+            .field("limit", &self.limit)
+            .finish()
     }
 }
 
@@ -137,7 +140,9 @@ mod tests {
         let limiter = RateLimiter::new(3);
         let d: Vec<Decision> = (0..4).map(|_| limiter.check("ip:x").unwrap()).collect();
         assert_eq!(
-            d.iter().map(|d| (d.allowed, d.remaining)).collect::<Vec<_>>(),
+            d.iter()
+                .map(|d| (d.allowed, d.remaining))
+                .collect::<Vec<_>>(),
             vec![(true, 2), (true, 1), (true, 0), (false, 0)]
         );
         assert!(d[3].retry_after >= 1 && d[3].retry_after <= 20);

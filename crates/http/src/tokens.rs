@@ -55,9 +55,12 @@ pub fn create(
     description: &str,
 ) -> Result<(ApiToken, TokenInfo), DbError> {
     let role = engine.role(user).ok_or_else(|| {
-        DbError::new(ErrorCode::UndefinedObject, format!("role \"{user}\" does not exist"))
-            .with_sqlstate("42704")
-            .with_hint("Create the user first: CREATE USER name PASSWORD '...'.")
+        DbError::new(
+            ErrorCode::UndefinedObject,
+            format!("role \"{user}\" does not exist"),
+        )
+        .with_sqlstate("42704")
+        .with_hint("Create the user first: CREATE USER name PASSWORD '...'.")
     })?;
     if !role.can_login {
         return Err(DbError::new(
@@ -102,12 +105,19 @@ pub fn create(
 /// Checks a bearer token: the user it acts as, or a 401-worthy error saying why not.
 pub fn verify(engine: &Arc<Engine>, bearer: &str) -> Result<Principal, DbError> {
     let refuse = |why: &str| {
-        DbError::new(ErrorCode::SecAuthFailure, format!("invalid API token: {why}"))
-            .with_sqlstate("28000")
+        DbError::new(
+            ErrorCode::SecAuthFailure,
+            format!("invalid API token: {why}"),
+        )
+        .with_sqlstate("28000")
     };
-    let token = ApiToken::parse(bearer).ok_or_else(|| refuse("malformed (expected rdb_<id>_<secret>)"))?;
+    let token =
+        ApiToken::parse(bearer).ok_or_else(|| refuse("malformed (expected rdb_<id>_<secret>)"))?;
     let mut session = engine.session();
-    let result = session.query(api_token::VERIFY_SQL, &[Value::Text(token.id().to_string())])?;
+    let result = session.query(
+        api_token::VERIFY_SQL,
+        &[Value::Text(token.id().to_string())],
+    )?;
     let row = result.rows.first().ok_or_else(|| refuse("unknown token"))?;
     let hash = text(&row[0]).unwrap_or_default();
     if !token.matches(&hash) {
@@ -120,10 +130,11 @@ pub fn verify(engine: &Arc<Engine>, bearer: &str) -> Result<Principal, DbError> 
         return Err(refuse("the token has expired"));
     }
     let user = text(&row[1]).unwrap_or_default();
-    let role = engine
-        .role(&user)
-        .filter(|r| r.can_login)
-        .ok_or_else(|| refuse(&format!("its user \"{user}\" no longer exists or cannot log in")))?;
+    let role = engine.role(&user).filter(|r| r.can_login).ok_or_else(|| {
+        refuse(&format!(
+            "its user \"{user}\" no longer exists or cannot log in"
+        ))
+    })?;
     Ok(Principal {
         user,
         superuser: role.superuser,

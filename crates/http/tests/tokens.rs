@@ -35,7 +35,13 @@ fn a_token_verifies_until_revoked() {
     let e = tokens::verify(&engine, &token.to_string()).unwrap_err();
     assert_eq!(e.sqlstate(), "28000");
     assert!(e.message().contains("revoked"), "{}", e.message());
-    assert!(tokens::get(&engine, token.id()).unwrap().unwrap().revoked_at.is_some());
+    assert!(
+        tokens::get(&engine, token.id())
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
 }
 
 #[test]
@@ -46,8 +52,14 @@ fn wrong_secret_expiry_and_unknown_users_are_refused() {
     s.execute("CREATE USER alice PASSWORD 'pw'").unwrap();
     s.execute("CREATE ROLE nologin_role").unwrap();
 
-    let (token, info) =
-        tokens::create(&engine, "alice", Some(Duration::from_secs(3600)), "rustydb", "").unwrap();
+    let (token, info) = tokens::create(
+        &engine,
+        "alice",
+        Some(Duration::from_secs(3600)),
+        "rustydb",
+        "",
+    )
+    .unwrap();
     assert!(info.expires_at.is_some());
     let p = tokens::verify(&engine, &token.to_string()).unwrap();
     assert_eq!(p.user, "alice");
@@ -60,8 +72,14 @@ fn wrong_secret_expiry_and_unknown_users_are_refused() {
     let e = tokens::verify(&engine, "not-a-token").unwrap_err();
     assert!(e.message().contains("malformed"), "{}", e.message());
 
-    let (short, _) =
-        tokens::create(&engine, "alice", Some(Duration::from_secs(1)), "rustydb", "").unwrap();
+    let (short, _) = tokens::create(
+        &engine,
+        "alice",
+        Some(Duration::from_secs(1)),
+        "rustydb",
+        "",
+    )
+    .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     let e = tokens::verify(&engine, &short.to_string()).unwrap_err();
     assert!(e.message().contains("expired"), "{}", e.message());
