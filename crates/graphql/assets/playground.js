@@ -1,7 +1,7 @@
 // RustyDB's GraphiQL page: a fetcher for POST /graphql and the websocket
 // subscriptions at /graphql/ws, both sending the API token typed into the bar
 // (kept in sessionStorage; `#token=...` in the URL also sets it, and `&run` after it
-// runs the query in the editor once the page is up).
+// runs the query in the editor once the page is up). `?query=...` prefills the editor.
 (function () {
   var input = document.getElementById('token');
   var fromHash = /^#token=([^&]+)(&run)?$/.exec(window.location.hash);
@@ -21,9 +21,11 @@
       headers: auth,
       wsConnectionParams: auth
     });
+    var linked = new URLSearchParams(window.location.search).get('query');
     root.render(React.createElement(GraphiQL, {
       key: token,
       fetcher: fetcher,
+      query: linked || undefined,
       defaultQuery: '{\n  serverInfo {\n    version\n    uptime\n    activeConnections\n  }\n}\n'
     }));
   }

@@ -150,8 +150,8 @@ pub struct SlowParams {
     /// At most this many (default 100).
     #[param(minimum = 0)]
     pub limit: Option<usize>,
-    /// Only statements that took at least this many milliseconds.
-    #[param(minimum = 0)]
+    /// Only statements that took at least this many milliseconds (at most a day).
+    #[param(minimum = 0, maximum = 86400000)]
     pub min_duration_ms: Option<u64>,
 }
 
@@ -319,9 +319,15 @@ pub async fn slow_queries(
     caller: Principal,
     Query(p): Query<SlowParams>,
 ) -> Result<axum::Json<Vec<SlowQueryOut>>, ApiError> {
+    let min_duration = p.min_duration_ms.unwrap_or(0);
+    if min_duration > 86_400_000 {
+        return Err(ApiError::bad_request(
+            "parameter min_duration_ms: must be between 0 and 86400000",
+        ));
+    }
     let list = ctx
         .engine()?
-        .slow_queries(p.limit.unwrap_or(100), p.min_duration_ms.unwrap_or(0));
+        .slow_queries(p.limit.unwrap_or(100), min_duration);
     Ok(axum::Json(
         list.into_iter()
             .filter(|q| caller.superuser || q.user == caller.user)

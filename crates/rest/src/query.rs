@@ -23,7 +23,7 @@ pub struct QueryRequest {
     /// Rows in the first page (at most `http.page_size`); the rest come through
     /// `next_cursor`.
     #[serde(default)]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub page_size: Option<u32>,
 }
 
@@ -31,7 +31,7 @@ pub struct QueryRequest {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PageParams {
     /// Rows in this page (at most `http.page_size`).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page_size: Option<u32>,
 }
 
@@ -43,8 +43,9 @@ pub async fn run(
     caller: Principal,
     ApiJson(req): ApiJson<QueryRequest>,
 ) -> Result<axum::Json<QueryOutput>, ApiError> {
+    let page_size = crate::util::check_page_size(req.page_size, "field page_size")?;
     let params = sql_json::params_from_json(&req.params)?;
-    let out = sql_json::query_as(&ctx, &caller, req.sql, params, req.page_size).await?;
+    let out = sql_json::query_as(&ctx, &caller, req.sql, params, page_size).await?;
     Ok(axum::Json(out))
 }
 
@@ -58,12 +59,8 @@ pub async fn next_page(
     Path(cursor): Path<String>,
     Query(page): Query<PageParams>,
 ) -> Result<axum::Json<QueryOutput>, ApiError> {
-    if page.page_size == Some(0) {
-        return Err(ApiError::bad_request(
-            "parameter page_size: must be at least 1",
-        ));
-    }
-    let limits = sql_json::limits(&ctx, page.page_size);
+    let page_size = crate::util::check_page_size(page.page_size, "parameter page_size")?;
+    let limits = sql_json::limits(&ctx, page_size);
     let out = ctx
         .cursors
         .next(&cursor, &caller, limits.page_size, ctx.idle_timeout())?;

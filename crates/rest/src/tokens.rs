@@ -19,6 +19,7 @@ pub struct CreateToken {
     pub user: String,
     /// How long it works: a number with `s`, `m`, `h`, `d` or `w` (`30d`), or `never`.
     /// Default `30d`.
+    #[schema(pattern = "^([1-9][0-9]{0,9}[smhdw]|never)$")]
     pub expiry: Option<String>,
     /// Free text, e.g. what it is for.
     #[serde(default)]

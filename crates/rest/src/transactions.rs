@@ -153,10 +153,11 @@ pub async fn query(
     Path(id): Path<u64>,
     ApiJson(req): ApiJson<QueryRequest>,
 ) -> Result<axum::Json<QueryOutput>, ApiError> {
+    let page_size = crate::util::check_page_size(req.page_size, "field page_size")?;
     let params = sql_json::params_from_json(&req.params)?;
     let out = ctx
         .txns
-        .query(&ctx, id, &caller, req.sql, params, req.page_size)
+        .query(&ctx, id, &caller, req.sql, params, page_size)
         .await?;
     Ok(axum::Json(out))
 }
