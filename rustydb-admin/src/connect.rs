@@ -98,8 +98,12 @@ impl ConnArgs {
         }
         let (client, connection) = config.connect(NoTls).await.map_err(|e| {
             let failure = connect_failure(&self.at(), &self.admin_user, &e);
+            // The server asked for a password we do not have: say where it is looked for.
+            let asked = source_text(&e).contains("password missing");
             match password {
-                Err(missing) if failure.code != ErrorCode::ConnectionRefused.id() => missing,
+                Err(missing) if asked || failure.code != ErrorCode::ConnectionRefused.id() => {
+                    missing
+                }
                 _ => failure,
             }
         })?;

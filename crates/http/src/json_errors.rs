@@ -38,17 +38,12 @@ pub async fn middleware(request: Request, next: Next) -> Response {
     let error = match status {
         StatusCode::NOT_FOUND => ApiError::not_found(format!("{method} {path}")),
         StatusCode::METHOD_NOT_ALLOWED => {
-            let allowed = parts
-                .headers
-                .get(header::ALLOW)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+            // The methods allowed are in the Allow header, which axum's method router
+            // adds to this response.
             let e = DbError::from_template(
                 ErrorCode::MethodNotAllowed,
                 &[("method", &method), ("path", &path)],
-            )
-            .with_detail(format!("allowed: {allowed}"));
+            );
             ApiError::new(status, e)
         }
         StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(None),
@@ -62,9 +57,11 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         ),
     };
     let mut rebuilt = error.into_response();
-    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
-        if let Some(v) = parts.headers.get(&name) {
-            rebuilt.headers_mut().insert(name, v.clone());
+    // Keep every header of the original (Allow, Retry-After, the rate-limit headers...)
+    // but those describing the old body.
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rebuilt.headers_mut().insert(name.clone(), value.clone());
         }
     }
     *rebuilt.status_mut() = status;
