@@ -84,10 +84,10 @@ fn promtool_accepts_a_live_metrics_scrape() {
         failed.describe()
     );
     // HTTP traffic for the request metrics: a health probe and a refused API call.
-    assert_eq!(live.get("/health", &[]).status, 200);
-    assert_eq!(live.get("/api/v1/tables", &[]).status, 401);
+    assert_eq!(live.get("/health", None).status, 200);
+    assert_eq!(live.get("/api/v1/tables", None).status, 401);
 
-    let scrape = live.get("/metrics", &[]);
+    let scrape = live.get("/metrics", None);
     assert_eq!(scrape.status, 200, "{scrape:?}");
     let content_type = scrape.header("content-type").unwrap_or_default();
     assert!(
@@ -204,7 +204,7 @@ fn schemathesis_finds_no_server_errors_and_no_schema_violations() {
     let live = Live::start(&[("RUSTYDB_HTTP_RATE_LIMIT", "0")]);
     let token = live.create_token("schemathesis");
     let bearer = format!("Bearer {token}");
-    let spec = live.get("/api/v1/openapi.json", &[("Authorization", &bearer)]);
+    let spec = live.get("/api/v1/openapi.json", Some(&token));
     assert_eq!(spec.status, 200, "{spec:?}");
     assert!(spec.body.contains("\"openapi\""), "{}", spec.body);
 

@@ -1,18 +1,16 @@
 //! Shared code of the HTTP tool tests (`tests/http_tools.rs`): finding an outside tool
 //! (skipping loudly, or failing under `RUSTYDB_REQUIRE_TOOLS`, when it is missing), a
-//! server started on free ports with its HTTP listener ready, a minimal HTTP/1.0 client,
-//! an API token made over the PostgreSQL protocol, and the artifacts directory.
-//!
-//! The client is plain `std::net` on purpose: one request per connection with
-//! `Connection: close`, so the body ends at end of stream and no HTTP crate is needed.
+//! server started on free ports with its HTTP listener ready (requests go through the
+//! harness's HTTP client), an API token made over the PostgreSQL protocol, and the
+//! artifacts directory.
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::process::{Finished, run_bounded, spawn_captured};
+use crate::server_harness::http::Response;
 use crate::server_harness::{Server, Site, WAIT};
 
 /// The superuser the server bootstraps, and its database.
@@ -88,19 +86,11 @@ impl Live {
         }
         let mut server = launch.spawn();
         server.wait_ready();
+        server.wait_http_ready();
         let live = Live { server, site };
-        let start = Instant::now();
-        loop {
-            match live.try_get("/health/ready", &[]) {
-                Ok(r) if r.status == 200 => return live,
-                other => assert!(
-                    start.elapsed() < WAIT,
-                    "GET /health/ready not 200 after {WAIT:?}: {other:?}\nstderr:\n{}",
-                    live.server.stderr()
-                ),
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let ready = live.get("/health/ready", None);
+        assert_eq!(ready.status, 200, "GET /health/ready: {ready:?}");
+        live
     }
 
     /// `http://127.0.0.1:<http port>`.
@@ -108,19 +98,9 @@ impl Live {
         format!("http://127.0.0.1:{}", self.site.http_port)
     }
 
-    /// One GET; panics on a transport error.
-    pub(crate) fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
-        self.try_get(path, headers)
-            .unwrap_or_else(|e| panic!("GET {path}: {e}\nstderr:\n{}", self.server.stderr()))
-    }
-
-    /// One GET.
-    pub(crate) fn try_get(
-        &self,
-        path: &str,
-        headers: &[(&str, &str)],
-    ) -> std::io::Result<Response> {
-        http_get(self.site.http_port, path, headers)
+    /// One GET, with a bearer token when given (the harness's HTTP client).
+    pub(crate) fn get(&self, path: &str, token: Option<&str>) -> Response {
+        crate::server_harness::http::get(self.site.http_port, path, token)
     }
 
     /// Runs `sql` with `psql -X -At -v ON_ERROR_STOP=1` as the superuser (bounded) and
@@ -205,68 +185,6 @@ impl Live {
         });
         token.to_string()
     }
-}
-
-/// An HTTP response: status, header lines (lower-cased names) and body.
-#[derive(Debug)]
-pub(crate) struct Response {
-    /// The status code.
-    pub(crate) status: u16,
-    /// `(name, value)`, names lower-cased.
-    pub(crate) headers: Vec<(String, String)>,
-    /// The body as text (lossy).
-    pub(crate) body: String,
-}
-
-impl Response {
-    /// The first header called `name` (lower case).
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// `GET path` over HTTP/1.0 to 127.0.0.1:`port`, 30 s timeouts on every socket call.
-pub(crate) fn http_get(
-    port: u16,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> std::io::Result<Response> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let timeout = Duration::from_secs(30);
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    let mut request =
-        format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other(format!("no end of headers in {text:?}")))?;
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line in {head:?}")))?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Ok(Response {
-        status,
-        headers,
-        body: body.to_string(),
-    })
 }
 
 /// Runs `program args...` with `input` on its standard input (a file, through `sh -c
