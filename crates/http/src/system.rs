@@ -106,8 +106,11 @@ fn cpu_percent(cpu: f64, start_ticks: Option<u64>) -> Option<f64> {
                 .next()?
                 .parse()
                 .ok()?;
-            let alive = uptime - start_ticks? as f64 / clock_ticks();
-            (alive > 0.0).then(|| cpu / alive * 100.0)
+            // Both are in clock ticks (1/100 s): a process younger than a tick can read
+            // as zero or negative age, so count at least one tick.
+            let tick = 1.0 / clock_ticks();
+            let alive = (uptime - start_ticks? as f64 * tick).max(tick);
+            Some(cpu / alive * 100.0)
         }
     };
     *last = Some((now, cpu));
