@@ -421,7 +421,7 @@ fn live(ctx: &HttpContext, out: &mut String) {
         out,
         "rustydb_replication_replicas",
         g,
-        "Connected replicas (replication is not implemented yet, so always 0; lag series appear once it is).",
+        "Connected replicas: 0, because this server has no replication (lag series appear with it).",
         0.0,
     );
 }

@@ -27,7 +27,7 @@ pub(crate) struct Sql {
 }
 
 impl Sql {
-    /// Adds a parameter, returning its placeholder.
+    /// Adds a parameter, returning its `$n` reference.
     fn param(&mut self, v: Json) -> String {
         self.params.push(v);
         format!("${}", self.params.len())
