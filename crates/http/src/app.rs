@@ -83,14 +83,23 @@ pub async fn serve(
     }
 }
 
-/// Background upkeep: forgets replenished rate-limit keys every minute until `shutdown`.
+/// Background upkeep until `shutdown`: every 5 s the Prometheus recorder folds the
+/// histogram samples recorded since into its buckets (the exporter keeps every sample
+/// until then, so without it memory would grow with every statement between scrapes);
+/// every minute the rate limiter forgets replenished keys.
 pub fn spawn_housekeeping(ctx: Arc<HttpContext>, shutdown: CancellationToken) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut metrics_tick = tokio::time::interval(Duration::from_secs(5));
+        let mut limiter_tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => break,
-                _ = tick.tick() => ctx.limiter.housekeeping(),
+                _ = metrics_tick.tick() => {
+                    if let Some(handle) = crate::metrics::install() {
+                        handle.run_upkeep();
+                    }
+                }
+                _ = limiter_tick.tick() => ctx.limiter.housekeeping(),
             }
         }
     });
