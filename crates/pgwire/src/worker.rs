@@ -51,7 +51,9 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    pub(crate) fn new(session: Session, server: Arc<PgServer>, wire: Wire) -> Worker {
+    pub(crate) fn new(mut session: Session, server: Arc<PgServer>, wire: Wire) -> Worker {
+        // Executes outside BEGIN share one implicit transaction until Sync.
+        session.set_pipeline_mode(true);
         let user = session.user().to_string();
         let superuser = server.engine.role(&user).is_some_and(|r| r.superuser);
         let reported = crate::startup::parameter_statuses(&session, &user, superuser);
@@ -100,11 +102,13 @@ impl Worker {
             match msg {
                 Frontend::Query(sql) => {
                     self.simple_query(&sql);
+                    self.end_implicit();
                     self.ready();
                     at_ready = true;
                 }
                 Frontend::Sync => {
                     self.skipping = false;
+                    self.end_implicit();
                     self.ready();
                     at_ready = true;
                 }
@@ -151,6 +155,14 @@ impl Worker {
                 && self.session.transaction_status()
                     == rustydb_sql::session::TransactionStatus::Idle
         })
+    }
+
+    /// Commits the implicit transaction a pipeline of Executes (or a Query's COPY) left
+    /// open; a failed commit is reported as the error before ReadyForQuery.
+    fn end_implicit(&mut self) {
+        if let Err(e) = self.session.sync() {
+            self.error(&e);
+        }
     }
 
     /// Sends ReadyForQuery with the session's transaction status and flushes. Portals

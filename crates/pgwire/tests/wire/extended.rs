@@ -99,3 +99,81 @@ async fn raw_extended_messages_describe_and_close() {
     assert_eq!(types(&m), "EZ");
     assert_eq!(field(&m[0].1, b'C').as_deref(), Some("26000"));
 }
+
+/// Parse + Bind + Execute of `sql` on the unnamed statement and portal, no Sync.
+async fn pipelined(r: &mut Raw, sql: &str) {
+    let mut parse = vec![0];
+    parse.extend_from_slice(sql.as_bytes());
+    parse.extend_from_slice(&[0, 0, 0]);
+    r.send(b'P', &parse).await;
+    r.send(b'B', b"\0\0\0\0\0\0\0\0").await;
+    r.send(b'E', b"\0\0\0\0\0").await;
+}
+
+async fn ids(c: &tokio_postgres::Client) -> Vec<i32> {
+    c.query("SELECT id FROM pl ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executes_share_one_implicit_transaction_until_sync() {
+    let ts = start(trust()).await;
+    let other = connect(ts.port).await;
+    other
+        .batch_execute("CREATE TABLE pl (id int PRIMARY KEY)")
+        .await
+        .unwrap();
+    let mut r = Raw::connect(ts.port).await;
+    r.startup("rustydb").await;
+
+    // Two inserts, then Flush: both ran, neither is visible before Sync.
+    pipelined(&mut r, "INSERT INTO pl VALUES (1)").await;
+    pipelined(&mut r, "INSERT INTO pl VALUES (2)").await;
+    r.send(b'H', b"").await;
+    let mut m = r.until(|t| t == b'C').await;
+    m.extend(r.until(|t| t == b'C').await);
+    assert_eq!(types(&m), "12C12C", "{m:?}");
+    assert_eq!(ids(&other).await, Vec::<i32>::new());
+    r.send(b'S', b"").await;
+    let m = r.until(|t| t == b'Z').await;
+    assert_eq!(types(&m), "Z");
+    assert_eq!(m[0].1, b"I");
+    assert_eq!(ids(&other).await, vec![1, 2]);
+
+    // An error rolls back the earlier Execute and skips the later one.
+    pipelined(&mut r, "INSERT INTO pl VALUES (3)").await;
+    pipelined(&mut r, "INSERT INTO pl VALUES (1)").await;
+    pipelined(&mut r, "INSERT INTO pl VALUES (4)").await;
+    r.send(b'S', b"").await;
+    let m = r.until(|t| t == b'Z').await;
+    assert_eq!(types(&m), "12C12EZ", "{m:?}");
+    assert_eq!(field(&m[5].1, b'C').as_deref(), Some("23505"));
+    assert_eq!(m[6].1, b"I");
+    assert_eq!(ids(&other).await, vec![1, 2]);
+
+    // BEGIN inside a pipeline takes the earlier statements into the explicit block.
+    pipelined(&mut r, "INSERT INTO pl VALUES (5)").await;
+    pipelined(&mut r, "BEGIN").await;
+    pipelined(&mut r, "INSERT INTO pl VALUES (6)").await;
+    r.send(b'S', b"").await;
+    let m = r.until(|t| t == b'Z').await;
+    assert_eq!(types(&m), "12C12C12CZ", "{m:?}");
+    assert_eq!(m[9].1, b"T");
+    r.query("ROLLBACK").await;
+    let m = r.until(|t| t == b'Z').await;
+    assert_eq!(types(&m), "CZ", "{m:?}");
+    assert_eq!(ids(&other).await, vec![1, 2]);
+
+    // COMMIT inside a pipeline commits what came before it (with PostgreSQL's warning).
+    pipelined(&mut r, "INSERT INTO pl VALUES (7)").await;
+    pipelined(&mut r, "COMMIT").await;
+    r.send(b'S', b"").await;
+    let m = r.until(|t| t == b'Z').await;
+    assert_eq!(types(&m), "12C12NCZ", "{m:?}");
+    assert_eq!(field(&m[5].1, b'C').as_deref(), Some("25P01"));
+    assert_eq!(ids(&other).await, vec![1, 2, 7]);
+}

@@ -3,7 +3,8 @@
 Connects with the libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE),
 then checks: DDL, INSERT with parameters, executemany, typed fetches (int, numeric as
 Decimal, timestamp, bool, text, bytea), a rolled-back transaction, a server-side error
-raised as the psycopg exception class of its SQLSTATE, and COPY in both directions with
+raised as the psycopg exception class of its SQLSTATE, a pipeline in autocommit mode (one
+implicit transaction up to its Sync), and COPY in both directions with
 cursor.copy(). Exits non-zero with a message naming the failed check; prints one line
 per check and a closing "N checks passed".
 Run with /usr/bin/python3 (Debian's python3-psycopg).
@@ -104,6 +105,29 @@ def main():
             conn.rollback()
             cur.execute("SELECT 1")
             check("usable after errors", cur.fetchone(), (1,))
+
+        # Pipeline mode in autocommit: the statements up to one Sync are one implicit
+        # transaction, so an error rolls back the ones before it (as PostgreSQL does).
+        conn.commit()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            try:
+                with conn.pipeline():
+                    cur.execute("INSERT INTO e2e_py (id, label) VALUES (200, 'piped')")
+                    cur.execute("INSERT INTO e2e_py (id, label) VALUES (201, 'piped')")
+                    cur.execute("INSERT INTO e2e_py (id, label) VALUES (1, 'duplicate')")
+                check("pipeline error raised", "no error", "UniqueViolation")
+            except errors.UniqueViolation as e:
+                check("pipeline error sqlstate", e.sqlstate, "23505")
+            cur.execute("SELECT count(*) FROM e2e_py WHERE id IN (200, 201)")
+            check("failed pipeline rolled back", cur.fetchone()[0], 0)
+            with conn.pipeline():
+                cur.execute("INSERT INTO e2e_py (id, label) VALUES (200, 'piped')")
+                cur.execute("INSERT INTO e2e_py (id, label) VALUES (201, 'piped')")
+            cur.execute("SELECT count(*) FROM e2e_py WHERE id IN (200, 201)")
+            check("pipeline committed", cur.fetchone()[0], 2)
+            cur.execute("DELETE FROM e2e_py WHERE id IN (200, 201)")
+        conn.autocommit = False
 
         # COPY both ways.
         with conn.cursor() as cur:

@@ -13,6 +13,14 @@
 //! marks it failed: later statements get 25P02 until ROLLBACK (or ROLLBACK TO a
 //! savepoint); COMMIT of a failed block rolls back and says `ROLLBACK`.
 //!
+//! **Pipelines.** In PostgreSQL's extended query protocol the implicit transaction
+//! lasts until Sync, not until the end of each Execute: a client may send several
+//! Executes before one Sync and they commit, or roll back at the first error, together.
+//! A front end that speaks that protocol turns on [`Session::set_pipeline_mode`]:
+//! single-statement calls then leave their implicit block open, and
+//! [`Session::sync`] commits it. Callers that never turn it on (the embedded library,
+//! HTTP) commit each call as before.
+//!
 //! **One statement** goes: parse (sqlparser), bind against the catalog as this
 //! transaction sees it (committed state plus its own DDL), optimize, execute, all
 //! between `begin_statement` and `end_statement` of the transaction, which takes the
@@ -171,6 +179,8 @@ pub struct Session {
     entry: Arc<SessionEntry>,
     /// The plan of the statement running now, for the slow query log.
     last_plan: Option<Arc<LogicalPlan>>,
+    /// Implicit blocks stay open until [`Session::sync`] (see "Pipelines" above).
+    pipeline: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -212,8 +222,23 @@ impl Session {
             commit_error: None,
             entry,
             last_plan: None,
+            pipeline: false,
             engine,
         }
+    }
+
+    /// Turns pipeline mode on or off: while on, a statement run outside BEGIN leaves
+    /// its implicit transaction open until [`Session::sync`] (PostgreSQL's extended
+    /// query protocol), instead of committing at the end of the call.
+    pub fn set_pipeline_mode(&mut self, on: bool) {
+        self.pipeline = on;
+    }
+
+    /// Ends the implicit transaction of a pipeline (the protocol's Sync): commits it
+    /// if its statements all succeeded (one that failed has rolled it back already).
+    /// An explicit block stays open. The error is the commit's, if it failed.
+    pub fn sync(&mut self) -> Result<(), DbError> {
+        self.finish_implicit()
     }
 
     /// Sets the user and database names (`current_user`, `current_database()`).
@@ -852,12 +877,15 @@ impl Session {
         }
     }
 
-    /// Ends a single-statement call: commits the implicit block after success, or fails
-    /// the statement (rolling an implicit block back, marking an explicit one failed).
+    /// Ends a single-statement call: commits the implicit block after success (unless
+    /// a pipeline keeps it open until Sync), or fails the statement (rolling an
+    /// implicit block back, marking an explicit one failed).
     fn conclude<R>(&mut self, r: Result<R, DbError>) -> Result<R, DbError> {
         match r {
             Ok(r) => {
-                self.finish_implicit()?;
+                if !self.pipeline {
+                    self.finish_implicit()?;
+                }
                 Ok(r)
             }
             Err(e) => {

@@ -191,7 +191,11 @@ impl Session {
 
     fn commit(&mut self, chain: bool) -> Result<StatementResult, DbError> {
         if !self.explicit() {
-            self.end_block(true);
+            // An implicit block with work in it (earlier statements of the same query
+            // string or pipeline) commits here; its failure is this statement's.
+            if !self.end_block(true) {
+                return Err(self.take_commit_error());
+            }
             return Ok(
                 StatementResult::command("COMMIT").with_notice(Notice::warning(
                     "25P01",
