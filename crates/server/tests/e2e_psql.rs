@@ -1,7 +1,7 @@
 //! psql against the real `rusty-db-server` binary: a `psql -f` session creating tables with
 //! keys, indexes and a view and running the catalog meta-commands (`\l`, `\dt`, `\d`, `\di`,
 //! `\dv`, `\du`, `\x`, `\timing`), checked against the fragments PostgreSQL 15 prints for the
-//! same script (`tests/e2e/psql_session.expected`), and `psql -c` one-liners.
+//! same script (`tests/e2e/psql_session.expected`), and `psql -c` one-liners (`\d+` among them).
 
 mod e2e_support;
 
@@ -151,6 +151,21 @@ fn psql_c_one_liners() {
         check(
             out.contains(fragment),
             format!("\\d e2e_c lacks {fragment:?}:\n{out}"),
+        );
+    }
+    // \d+ as PostgreSQL 15 prints it, except Storage: RustyDB keeps every value inline
+    // and uncompressed, so each column says "plain".
+    let out = run(&["-c", "\\d+ e2e_c"]);
+    for fragment in [
+        " Column |  Type   | Collation | Nullable |  Default  | Storage | Compression | Stats target | Description ",
+        " k      | integer |           | not null |           | plain   |             |              | ",
+        " v      | text    |           |          | 'x'::text | plain   |             |              | ",
+        "    \"e2e_c_pkey\" PRIMARY KEY, btree (k)",
+        "Access method: heap",
+    ] {
+        check(
+            out.contains(fragment),
+            format!("\\d+ e2e_c lacks {fragment:?}:\n{out}"),
         );
     }
     let out = run(&["-c", "\\du"]);

@@ -29,6 +29,8 @@ fn unsupported_array_forms_are_0a000() {
         "SELECT '{1}'::int4[][]",
         "CREATE TABLE t (a int4[])",
         "SELECT pg_partition_ancestors(0) + 1",
+        "SELECT * FROM unnest(ARRAY[1], ARRAY[2])",
+        "SELECT * FROM unnest(ARRAY[1]) WITH OFFSET",
     ] {
         assert_eq!(sqlstate(&mut s, sql), "0A000", "{sql}");
     }
@@ -57,5 +59,25 @@ fn values_are_real_arrays() {
         r.last().expect("result").columns[0].ty.oid(),
         1016,
         "int8[] has PostgreSQL's oid"
+    );
+}
+
+#[test]
+fn unnest_explains_as_a_function_scan() {
+    let (_tmp, mut s) = session();
+    let r = s
+        .execute("EXPLAIN SELECT * FROM unnest(ARRAY[1,2]) u")
+        .expect("explain");
+    let plan: Vec<String> = r[0]
+        .rows
+        .iter()
+        .map(|row| format!("{:?}", row[0]))
+        .collect();
+    assert_eq!(
+        plan,
+        vec![format!(
+            "{:?}",
+            Value::Text("Function Scan on unnest u".into())
+        )]
     );
 }

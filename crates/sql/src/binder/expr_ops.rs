@@ -140,6 +140,11 @@ impl Binder<'_> {
         left: ScalarExpr,
         right: ScalarExpr,
     ) -> Result<ScalarExpr, DbError> {
+        if op == BinaryOp::Concat
+            && let Some(f) = crate::functions::array::concat_function(&left.ty(), &right.ty())
+        {
+            return self.call_bound(f, vec![left, right]);
+        }
         let sig = resolve(op, &left.ty(), &right.ty())?;
         // The resolution chose these types: the casts apply whatever their context.
         let left = self.coerce_or_fail(left, &sig.left, Coercion::Explicit)?;

@@ -317,9 +317,14 @@ impl Binder<'_> {
                         *with_ordinality,
                     );
                 }
+                if let Some(args) = args
+                    && names::object_name(name)?.last().map(String::as_str) == Some("unnest")
+                {
+                    return self.bind_unnest_call(&args.args, alias.as_ref(), *with_ordinality);
+                }
                 if args.is_some() || *with_ordinality {
                     return Err(errors::unsupported(
-                        "table functions in FROM other than generate_series",
+                        "table functions in FROM other than generate_series and unnest",
                     ));
                 }
                 if sample.is_some() {
@@ -365,9 +370,22 @@ impl Binder<'_> {
                 }
                 Ok(item)
             }
-            TableFactor::Function { .. }
-            | TableFactor::TableFunction { .. }
-            | TableFactor::UNNEST { .. } => Err(errors::unsupported("table functions in FROM")),
+            TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset,
+                with_ordinality,
+                ..
+            } => {
+                if *with_offset {
+                    return Err(errors::unsupported("UNNEST ... WITH OFFSET"));
+                }
+                let exprs: Vec<&sqlparser::ast::Expr> = array_exprs.iter().collect();
+                self.bind_unnest(&exprs, alias.as_ref(), *with_ordinality)
+            }
+            TableFactor::Function { .. } | TableFactor::TableFunction { .. } => {
+                Err(errors::unsupported("table functions in FROM"))
+            }
             other => Err(errors::unsupported(format!("the FROM item {other}"))),
         }
     }

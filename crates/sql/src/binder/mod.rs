@@ -123,6 +123,7 @@ mod subquery;
 mod system_calls;
 mod system_relations;
 mod table_exprs;
+mod unnest;
 mod walk;
 mod window;
 

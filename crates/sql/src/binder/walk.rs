@@ -47,6 +47,7 @@ fn node_exprs_mut(plan: &mut LogicalPlan, f: &mut dyn FnMut(&mut ScalarExpr)) {
             f(stop);
             f(step);
         }
+        LogicalPlan::Unnest { array, .. } => f(array),
         LogicalPlan::Filter { predicate, .. } => f(predicate),
         LogicalPlan::Project { exprs, .. } => exprs.iter_mut().for_each(f),
         LogicalPlan::Join { on, strategy, .. } => {
@@ -133,6 +134,7 @@ fn for_each_input_mut(plan: &mut LogicalPlan, f: &mut dyn FnMut(&mut LogicalPlan
     match plan {
         LogicalPlan::Scan { .. }
         | LogicalPlan::Series { .. }
+        | LogicalPlan::Unnest { .. }
         | LogicalPlan::Values { .. }
         | LogicalPlan::WorkTable { .. }
         | LogicalPlan::CteScan { .. } => {}

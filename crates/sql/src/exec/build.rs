@@ -6,8 +6,8 @@ use rustydb_common::DbError;
 
 use super::{
     BoxOp, aggregate, cte, delete, distinct, filter, hash_join, index_scan, insert, instrument,
-    limit, lock_rows, merge_join, modify, nested_loop, project, scan, series, set_op, sort, update,
-    values, window,
+    limit, lock_rows, merge_join, modify, nested_loop, project, scan, series, set_op, sort, unnest,
+    update, values, window,
 };
 use crate::plan::logical::LogicalPlan;
 
@@ -103,6 +103,9 @@ impl Builder {
             LogicalPlan::Series {
                 start, stop, step, ..
             } => Box::new(series::SeriesOp::new([start, stop, step].map(Clone::clone))),
+            LogicalPlan::Unnest {
+                array, ordinality, ..
+            } => Box::new(unnest::UnnestOp::new(array.clone(), *ordinality)),
             LogicalPlan::Filter { input, predicate } => {
                 Box::new(filter::FilterOp::new(self.build(input)?, predicate.clone()))
             }

@@ -93,6 +93,7 @@ mod set_op;
 mod sort;
 mod spill;
 mod subquery;
+mod unnest;
 mod update;
 mod values;
 mod window;

@@ -1,6 +1,7 @@
 //! Array functions and the array forms the binder builds: `ARRAY[...]`, `a[i]` and
 //! `x op ANY/ALL (array)`, plus `array_to_string`, `array_upper`, `array_lower`,
-//! `array_length` and `cardinality`.
+//! `array_length`, `cardinality`, and `array_cat`, `array_append`, `array_prepend`
+//! (which `||` between an array and an array or an element becomes, as in PostgreSQL).
 //!
 //! These are polymorphic (PostgreSQL's `anyarray`/`anyelement`): the result type follows
 //! the argument's element type, so they are resolved here rather than from the fixed
@@ -64,6 +65,9 @@ fn unknown_polymorphic(name: &str) -> DbError {
 /// not one of them or the first argument is not an array (the caller then reports the
 /// function as undefined).
 pub fn lookup(name: &str, args: &[DataType]) -> Option<Result<ResolvedFunction, DbError>> {
+    if let Some(r) = concat_lookup(name, args) {
+        return Some(r);
+    }
     let arr = args.first()?;
     let known = matches!(
         name,
@@ -101,6 +105,108 @@ pub fn lookup(name: &str, args: &[DataType]) -> Option<Result<ResolvedFunction, 
         ("cardinality", 1) => resolved("cardinality", vec![a], i4, true, cardinality),
         _ => return None,
     }))
+}
+
+/// The function `left || right` stands for when either side is an array: `array_cat`
+/// for two arrays (an untyped literal beside an array is taken as an array, as
+/// PostgreSQL does), `array_append` / `array_prepend` for an array and an element.
+/// `None` when neither side is an array (`||` is then string, bytea or jsonb concat).
+pub fn concat_function(left: &DataType, right: &DataType) -> Option<&'static str> {
+    let is_array = |t: &DataType| matches!(t, DataType::Array(_));
+    Some(match (is_array(left), is_array(right)) {
+        (true, true) => "array_cat",
+        (true, false) if *right == DataType::Unknown => "array_cat",
+        (false, true) if *left == DataType::Unknown => "array_cat",
+        (true, false) => "array_append",
+        (false, true) => "array_prepend",
+        (false, false) => return None,
+    })
+}
+
+/// Resolves `array_cat(a, b)`, `array_append(a, x)` and `array_prepend(x, a)`.
+fn concat_lookup(name: &str, args: &[DataType]) -> Option<Result<ResolvedFunction, DbError>> {
+    let elem_of = |t: &DataType| match t {
+        DataType::Array(e) => Some((**e).clone()),
+        _ => None,
+    };
+    // `None` for a shape that does not fit: the registry then reports 42883.
+    let [a, b] = args else { return None };
+    let elem = match name {
+        "array_cat" => match (elem_of(a), elem_of(b)) {
+            (Some(x), Some(y)) => crate::types::cast::common_type(&x, &y)?,
+            (Some(x), None) | (None, Some(x))
+                if *a == DataType::Unknown || *b == DataType::Unknown =>
+            {
+                x
+            }
+            // All inputs untyped: text, as PostgreSQL resolves anycompatible.
+            (None, None) if *a == DataType::Unknown && *b == DataType::Unknown => DataType::Text,
+            _ => return None,
+        },
+        // The element joins the array's element type at their common type
+        // (PostgreSQL's anycompatiblearray / anycompatible).
+        "array_append" | "array_prepend" => {
+            let (arr, x) = if name == "array_append" {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            match elem_of(arr) {
+                Some(e) if *x == DataType::Unknown => e,
+                Some(e) => crate::types::cast::common_type(&e, x)?,
+                // An untyped NULL array takes the element's type (text if it has none).
+                None if *arr == DataType::Unknown && *x == DataType::Unknown => DataType::Text,
+                None if *arr == DataType::Unknown => x.clone(),
+                None => return None,
+            }
+        }
+        _ => return None,
+    };
+    let arr = DataType::Array(Box::new(elem.clone()));
+    Some(Ok(match name {
+        "array_cat" => resolved("array_cat", vec![arr.clone(), arr.clone()], arr, false, cat),
+        "array_append" => resolved("array_append", vec![arr.clone(), elem], arr, false, append),
+        _ => resolved(
+            "array_prepend",
+            vec![elem, arr.clone()],
+            arr,
+            false,
+            prepend,
+        ),
+    }))
+}
+
+/// `array_cat(a, b)`: the elements of both; a NULL array counts as empty (NULL only
+/// when both are NULL), as in PostgreSQL.
+fn cat(a: &[Value], _: &EvalContext) -> Result<Value, DbError> {
+    Ok(match (&a[0], &a[1]) {
+        (Value::Null, Value::Null) => Value::Null,
+        (Value::Null, x) | (x, Value::Null) => x.clone(),
+        (x, y) => {
+            let mut out = items(x)?.to_vec();
+            out.extend_from_slice(items(y)?);
+            Value::Array(Box::new(out))
+        }
+    })
+}
+
+/// `array_append(a, x)`: `a` with `x` (possibly NULL) added at the end.
+fn append(a: &[Value], _: &EvalContext) -> Result<Value, DbError> {
+    let mut out = match &a[0] {
+        Value::Null => Vec::new(),
+        arr => items(arr)?.to_vec(),
+    };
+    out.push(a[1].clone());
+    Ok(Value::Array(Box::new(out)))
+}
+
+/// `array_prepend(x, a)`: `a` with `x` (possibly NULL) added at the front.
+fn prepend(a: &[Value], _: &EvalContext) -> Result<Value, DbError> {
+    let mut out = vec![a[0].clone()];
+    if !a[1].is_null() {
+        out.extend_from_slice(items(&a[1])?);
+    }
+    Ok(Value::Array(Box::new(out)))
 }
 
 /// `array_to_string(arr, sep [, null_string])`: the elements' text joined by `sep`;

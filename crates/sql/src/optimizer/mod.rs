@@ -197,6 +197,7 @@ pub(crate) fn exprs_mut(plan: &mut LogicalPlan) -> Vec<&mut ScalarExpr> {
         LogicalPlan::Series {
             start, stop, step, ..
         } => out.extend([start, stop, step]),
+        LogicalPlan::Unnest { array, .. } => out.push(array),
         LogicalPlan::Filter { predicate, .. } => out.push(predicate),
         LogicalPlan::Project { exprs, .. } => out.extend(exprs.iter_mut()),
         LogicalPlan::Join { on, strategy, .. } => {

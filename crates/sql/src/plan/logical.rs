@@ -278,6 +278,16 @@ pub enum LogicalPlan {
         /// Output schema (one column).
         schema: Vec<Column>,
     },
+    /// `unnest(array)` in FROM: one row per element, in order; with `ordinality`, a
+    /// second column numbering them from 1.
+    Unnest {
+        /// The array (evaluated when the scan starts; may refer to an outer row).
+        array: ScalarExpr,
+        /// Append the element's position.
+        ordinality: bool,
+        /// Output schema.
+        schema: Vec<Column>,
+    },
     /// Literal rows (`VALUES`, and `SELECT` without FROM as one empty row).
     Values {
         /// The rows.
@@ -482,6 +492,7 @@ impl LogicalPlan {
         match self {
             LogicalPlan::Scan { schema, .. }
             | LogicalPlan::Series { schema, .. }
+            | LogicalPlan::Unnest { schema, .. }
             | LogicalPlan::Values { schema, .. }
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
@@ -520,6 +531,7 @@ impl LogicalPlan {
         match self {
             LogicalPlan::Scan { .. }
             | LogicalPlan::Series { .. }
+            | LogicalPlan::Unnest { .. }
             | LogicalPlan::Values { .. }
             | LogicalPlan::WorkTable { .. }
             | LogicalPlan::CteScan { .. } => vec![],
@@ -550,6 +562,7 @@ impl LogicalPlan {
         match self {
             LogicalPlan::Scan { .. }
             | LogicalPlan::Series { .. }
+            | LogicalPlan::Unnest { .. }
             | LogicalPlan::Values { .. }
             | LogicalPlan::WorkTable { .. }
             | LogicalPlan::CteScan { .. } => vec![],

@@ -355,7 +355,7 @@ fn unsupported_features_are_0a000() {
         ),
         (
             "SELECT * FROM jsonb_each('{}')",
-            "table functions in FROM other than generate_series is not supported",
+            "table functions in FROM other than generate_series and unnest is not supported",
         ),
         (
             "CREATE INDEX ON t (lower(c))",

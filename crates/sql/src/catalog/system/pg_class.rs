@@ -74,6 +74,8 @@ pub(super) fn defs() -> Vec<SystemRelation> {
                     ("attcollation", t::OID),
                     ("attacl", t::array(t::TEXT)),
                     ("attoptions", t::array(t::TEXT)),
+                    ("attstorage", t::CHAR),
+                    ("attcompression", t::CHAR),
                 ]
             },
             rows: attribute_rows,
@@ -506,6 +508,9 @@ fn attr_row(
         v::oid(collation(ty)),
         v::null(),
         v::null(),
+        // Every value is stored inline in its heap tuple, uncompressed (no TOAST).
+        v::ch('p'),
+        v::ch('\0'),
     ]
 }
 

@@ -51,6 +51,7 @@ pub(crate) fn node_exprs(plan: &LogicalPlan) -> Vec<&ScalarExpr> {
         LogicalPlan::Series {
             start, stop, step, ..
         } => out.extend([start, stop, step]),
+        LogicalPlan::Unnest { array, .. } => out.push(array),
         LogicalPlan::Filter { predicate, .. } => out.push(predicate),
         LogicalPlan::Project { exprs, .. } => out.extend(exprs),
         LogicalPlan::Join { on, strategy, .. } => {
@@ -455,6 +456,15 @@ impl Printer<'_> {
                     .first()
                     .and_then(|c| c.qualifier.as_deref())
                     .filter(|q| *q != "generate_series")
+                    .map(|q| format!(" {q}"))
+                    .unwrap_or_default()
+            ),
+            LogicalPlan::Unnest { schema, .. } => format!(
+                "Function Scan on unnest{}",
+                schema
+                    .first()
+                    .and_then(|c| c.qualifier.as_deref())
+                    .filter(|q| *q != "unnest")
                     .map(|q| format!(" {q}"))
                     .unwrap_or_default()
             ),
