@@ -168,6 +168,12 @@ fn psql_c_one_liners() {
             format!("\\d+ e2e_c lacks {fragment:?}:\n{out}"),
         );
     }
+    let out = run(&["-c", "\\l+"]);
+    check(
+        out.contains(" rustydb | rustydb | UTF8     | C       | C     |            | libc            |                   | ")
+            && out.contains(" | pg_default | "),
+        format!("\\l+ lists the database with its size:\n{out}"),
+    );
     let out = run(&["-c", "\\du"]);
     check(
         out.contains(" rustydb "),

@@ -270,6 +270,48 @@ fn tools_introspection_and_system_functions() {
         ),
         vec![vec!["t", "f"]]
     );
+    // Database privileges (none to grant: connect and create yes, temporary tables no)
+    // and the database's size, by name or oid, as psql's \l+ asks for them.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT has_database_privilege(datname, 'CONNECT'), has_database_privilege(oid, 'create'), \
+                    has_database_privilege('rustydb', datname, 'TEMP, CONNECT'), has_database_privilege(datname, 'TEMPORARY') \
+                    FROM pg_database"
+        ),
+        vec![vec!["t", "t", "t", "f"]]
+    );
+    let sizes = rows(
+        &mut s,
+        "SELECT pg_database_size(datname), pg_database_size(oid), \
+                (SELECT sum(pg_total_relation_size(oid)) FROM pg_class WHERE relkind IN ('r', 'S')), \
+                pg_database_size(1) IS NULL FROM pg_database",
+    );
+    let [by_name, by_oid, user_rels, other_null] = &sizes[0][..] else {
+        panic!("{sizes:?}")
+    };
+    assert_eq!(by_name, by_oid);
+    assert_eq!(other_null, "t");
+    // The database holds the user relations and the catalog's own.
+    let (db, user): (i64, i64) = (by_name.parse().unwrap(), user_rels.parse().unwrap());
+    assert!(db > user && user > 0, "{sizes:?}");
+    for (sql, state) in [
+        (
+            "SELECT has_database_privilege('nosuch', 'CONNECT')",
+            "3D000",
+        ),
+        (
+            "SELECT has_database_privilege('rustydb', 'SELECT')",
+            "22023",
+        ),
+        (
+            "SELECT has_database_privilege('nobody', 'rustydb', 'CONNECT')",
+            "42704",
+        ),
+    ] {
+        let e = s.execute(sql).expect_err(sql);
+        assert_eq!(e.sqlstate(), state, "{sql}: {e}");
+    }
     // pg_stat_activity shows the real sessions; cancel and terminate act on them.
     let mut other = engine.session();
     let other_pid = other.backend_pid();

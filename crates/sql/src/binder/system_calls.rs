@@ -1,7 +1,8 @@
 //! Catalog-reading functions and the object-identifier casts.
 //!
 //! `pg_get_userbyid`, `pg_table_is_visible`, `pg_get_indexdef`, `pg_get_constraintdef`,
-//! `pg_get_viewdef`, the relation size functions and `has_table_privilege` answer from
+//! `pg_get_viewdef`, the relation and database size functions, `has_table_privilege`
+//! and `has_database_privilege` answer from
 //! the catalog as the statement's transaction sees it: the binder resolves them against
 //! that snapshot into a lookup (`CASE key WHEN oid THEN answer ...`) over every object,
 //! so they work on per-row arguments. `x::regclass` / `regtype` / `regnamespace` /
@@ -457,6 +458,45 @@ impl Binder<'_> {
                 }
                 self.oid_map(key, pairs, ScalarExpr::null(DataType::Bool), DataType::Bool)?
             }
+            ("has_database_privilege", 2 | 3) => {
+                // The role (if given) must exist; the answer is the same for every role.
+                let (db, privilege) = if n == 3 {
+                    let Some(role) = self.const_text(args[0], scope, "has_database_privilege")?
+                    else {
+                        return Ok(Some(ScalarExpr::null(DataType::Bool)));
+                    };
+                    if self.state.role(&role).is_none() {
+                        return Err(errors::undefined_object("role", &role));
+                    }
+                    (args[1], args[2])
+                } else {
+                    (args[0], args[1])
+                };
+                let Some(privs) = self.const_text(privilege, scope, "has_database_privilege")?
+                else {
+                    return Ok(Some(ScalarExpr::null(DataType::Bool)));
+                };
+                // RustyDB has no database privileges to grant: every role may connect
+                // and create schemas; nobody can create temporary tables (there are none).
+                let mut allowed = false;
+                for p in privs.split(',') {
+                    let p = p.trim().trim_end_matches(" WITH GRANT OPTION").trim();
+                    allowed |= match p.to_ascii_uppercase().as_str() {
+                        "CONNECT" | "CREATE" => true,
+                        "TEMP" | "TEMPORARY" => false,
+                        _ => {
+                            return Err(invalid_parameter(format!(
+                                "unrecognized privilege type: \"{p}\""
+                            )));
+                        }
+                    };
+                }
+                self.database_map(db, scope, Value::Bool(allowed), DataType::Bool)?
+            }
+            ("pg_database_size", 1) => {
+                let size = self.system_context()?.database_size();
+                self.database_map(args[0], scope, Value::Int8(size), DataType::Int8)?
+            }
             ("current_schemas", 1) => {
                 // The search path's existing schemas; with implicit ones, pg_catalog
                 // first unless the path places it. NULL for a NULL argument (strict).
@@ -529,6 +569,52 @@ impl Binder<'_> {
             whens,
             otherwise: Some(Box::new(ScalarExpr::null(DataType::Text))),
             ty: DataType::Text,
+        })
+    }
+
+    /// `answer` when `db` (a database name or oid) is this database, NULL for any
+    /// other oid; a constant name of another database is 3D000, as in PostgreSQL.
+    fn database_map(
+        &mut self,
+        db: &Expr,
+        scope: &Scope,
+        answer: Value,
+        ty: DataType,
+    ) -> Result<ScalarExpr, DbError> {
+        self.ctx.reads_system.set(true);
+        let bound = self.bind_expr(db, scope)?;
+        let by_name = match &bound {
+            ScalarExpr::Literal(Value::Text(s), DataType::Unknown) => {
+                s.trim().parse::<i64>().is_err()
+            }
+            e => matches!(
+                e.ty(),
+                DataType::Text | DataType::Varchar(_) | DataType::Char(_)
+            ),
+        };
+        if !by_name {
+            let key = self.coerce_or_fail(bound, &DataType::Int8, Coercion::Implicit)?;
+            let pairs = vec![(i64::from(system::DATABASE_OID), answer)];
+            return self.oid_map(key, pairs, ScalarExpr::null(ty.clone()), ty);
+        }
+        if let ScalarExpr::Literal(Value::Text(s), _) = &bound
+            && *s != self.ctx.database
+        {
+            return Err(errors::undefined_object("database", s)
+                .with_sqlstate("3D000")
+                .with_hint("RustyDB serves one database, \"rustydb\"."));
+        }
+        let key = self.coerce_or_fail(bound, &DataType::Text, Coercion::Implicit)?;
+        let cond = self.make_comparison(
+            BinaryOp::Eq,
+            key,
+            lit(Value::Text(self.ctx.database.clone()), DataType::Text),
+        )?;
+        Ok(ScalarExpr::Case {
+            operand: None,
+            whens: vec![(cond, lit(answer, ty.clone()))],
+            otherwise: Some(Box::new(ScalarExpr::null(ty.clone()))),
+            ty,
         })
     }
 

@@ -101,6 +101,17 @@ impl SystemContext {
             .map_or(0, |n| i64::from(n) * 8192)
     }
 
+    /// Size in bytes of every relation file of the database (`pg_database_size`):
+    /// tables, indexes, sequences and the catalog's own relations.
+    pub fn database_size(&self) -> i64 {
+        let disk = self.engine.storage().disk();
+        disk.list().map_or(0, |rels| {
+            rels.into_iter()
+                .map(|r| disk.nblocks(r).map_or(0, |n| i64::from(n) * 8192))
+                .sum()
+        })
+    }
+
     /// Live rows of table `oid` when it was last analysed.
     pub fn analyzed_rows(&self, oid: Oid) -> Option<f64> {
         self.engine.stats().get(oid).map(|s| s.rows)
