@@ -450,24 +450,8 @@ impl Printer<'_> {
                 index.def.name,
                 on(table, alias)
             ),
-            LogicalPlan::Series { schema, .. } => format!(
-                "Function Scan on generate_series{}",
-                schema
-                    .first()
-                    .and_then(|c| c.qualifier.as_deref())
-                    .filter(|q| *q != "generate_series")
-                    .map(|q| format!(" {q}"))
-                    .unwrap_or_default()
-            ),
-            LogicalPlan::Unnest { schema, .. } => format!(
-                "Function Scan on unnest{}",
-                schema
-                    .first()
-                    .and_then(|c| c.qualifier.as_deref())
-                    .filter(|q| *q != "unnest")
-                    .map(|q| format!(" {q}"))
-                    .unwrap_or_default()
-            ),
+            LogicalPlan::Series { schema, .. } => function_scan("generate_series", schema),
+            LogicalPlan::Unnest { schema, .. } => function_scan("unnest", schema),
             LogicalPlan::Values { rows, .. } if rows.len() <= 1 => "Result".into(),
             LogicalPlan::Values { .. } => "Values Scan on \"*VALUES*\"".into(),
             LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } => "Result".into(),
@@ -546,6 +530,14 @@ fn cte_name(schema: &[Column], id: usize) -> String {
         .iter()
         .find_map(|c| c.qualifier.clone())
         .unwrap_or_else(|| format!("cte_{id}"))
+}
+
+/// `Function Scan on f [alias]` (the alias only when it differs from the name).
+fn function_scan(name: &str, schema: &[Column]) -> String {
+    match schema.first().and_then(|c| c.qualifier.as_deref()) {
+        Some(q) if q != name => format!("Function Scan on {name} {q}"),
+        _ => format!("Function Scan on {name}"),
+    }
 }
 
 mod details;
