@@ -63,21 +63,28 @@ fn values_are_real_arrays() {
 }
 
 #[test]
-fn unnest_explains_as_a_function_scan() {
+fn function_scans_explain_with_their_alias() {
     let (_tmp, mut s) = session();
-    let r = s
-        .execute("EXPLAIN SELECT * FROM unnest(ARRAY[1,2]) u")
-        .expect("explain");
-    let plan: Vec<String> = r[0]
-        .rows
-        .iter()
-        .map(|row| format!("{:?}", row[0]))
-        .collect();
-    assert_eq!(
-        plan,
-        vec![format!(
-            "{:?}",
-            Value::Text("Function Scan on unnest u".into())
-        )]
-    );
+    for (sql, want) in [
+        (
+            "SELECT * FROM unnest(ARRAY[1,2]) u",
+            "Function Scan on unnest u",
+        ),
+        (
+            "SELECT * FROM unnest(ARRAY[1,2])",
+            "Function Scan on unnest",
+        ),
+        (
+            "SELECT * FROM generate_series(1, 2) g",
+            "Function Scan on generate_series g",
+        ),
+        (
+            "SELECT * FROM generate_series(1, 2)",
+            "Function Scan on generate_series",
+        ),
+    ] {
+        let r = s.execute(&format!("EXPLAIN {sql}")).expect("explain");
+        let plan: Vec<&Value> = r[0].rows.iter().map(|row| &row[0]).collect();
+        assert_eq!(plan, vec![&Value::Text(want.into())], "{sql}");
+    }
 }
