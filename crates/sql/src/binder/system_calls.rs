@@ -494,7 +494,7 @@ impl Binder<'_> {
                 self.database_map(db, scope, Value::Bool(allowed), DataType::Bool)?
             }
             ("pg_database_size", 1) => {
-                let size = self.system_context()?.database_size();
+                let size = self.system_context()?.database_size()?;
                 self.database_map(args[0], scope, Value::Int8(size), DataType::Int8)?
             }
             ("current_schemas", 1) => {

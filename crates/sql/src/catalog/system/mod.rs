@@ -103,13 +103,17 @@ impl SystemContext {
 
     /// Size in bytes of every relation file of the database (`pg_database_size`):
     /// tables, indexes, sequences and the catalog's own relations.
-    pub fn database_size(&self) -> i64 {
+    /// An unreadable directory or file is an error, not a smaller size; a relation
+    /// dropped since the listing counts as nothing.
+    pub fn database_size(&self) -> Result<i64, rustydb_common::DbError> {
         let disk = self.engine.storage().disk();
-        disk.list().map_or(0, |rels| {
-            rels.into_iter()
-                .map(|r| disk.nblocks(r).map_or(0, |n| i64::from(n) * 8192))
-                .sum()
-        })
+        let mut total = 0i64;
+        for rel in disk.list()? {
+            if disk.exists(rel) {
+                total += i64::from(disk.nblocks(rel)?) * 8192;
+            }
+        }
+        Ok(total)
     }
 
     /// Live rows of table `oid` when it was last analysed.
