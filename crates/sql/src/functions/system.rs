@@ -1,6 +1,7 @@
 //! System information functions that need no catalog: `format_type`, `pg_get_expr`,
-//! `pg_size_pretty`, `pg_encoding_to_char`, `pg_is_in_recovery`, the comment functions,
-//! and the evaluator behind `pg_cancel_backend` / `pg_terminate_backend`.
+//! `pg_size_pretty`, `pg_encoding_to_char`, `pg_tablespace_location`, `pg_is_in_recovery`,
+//! the comment functions, and the evaluator behind `pg_cancel_backend` /
+//! `pg_terminate_backend`.
 //!
 //! Functions that read the catalog (`pg_get_userbyid`, `pg_table_is_visible`,
 //! `pg_get_indexdef`, sizes, privileges, ...) are resolved by the binder against the
@@ -149,6 +150,25 @@ pub(crate) fn functions() -> Vec<FuncDef> {
         f("pg_encoding_to_char", &[T::Int4], T::Text, |a, _| {
             text(if a[0] == Value::Int4(6) { "UTF8" } else { "" })
         })
+        .stable(),
+        // Every relation lives in the data directory: the two built-in tablespaces
+        // (pg_default, pg_global; also 0, "the database's default") have no separate
+        // location, and there are no others.
+        f(
+            "pg_tablespace_location",
+            &[T::Int8],
+            T::Text,
+            |a, _| match int8(&a[0]) {
+                Some(0 | 1663 | 1664) => text(""),
+                Some(oid) => Err(DbError::from_template(
+                    ErrorCode::UndefinedObject,
+                    &[("kind", &"tablespace"), ("name", &oid.to_string())],
+                )
+                .with_sqlstate("42704")
+                .with_hint("RustyDB has only the tablespaces pg_default and pg_global.")),
+                None => Ok(Value::Null),
+            },
+        )
         .stable(),
         // No replication yet: this server is never a standby.
         f("pg_is_in_recovery", &[], T::Bool, |_, _| {
