@@ -320,7 +320,11 @@ impl Binder<'_> {
                 if let Some(args) = args
                     && names::object_name(name)?.last().map(String::as_str) == Some("unnest")
                 {
-                    return self.bind_unnest_call(&args.args, alias.as_ref(), *with_ordinality);
+                    return self.bind_unnest(
+                        &unnamed_args(&args.args, "unnest")?,
+                        alias.as_ref(),
+                        *with_ordinality,
+                    );
                 }
                 if args.is_some() || *with_ordinality {
                     return Err(errors::unsupported(
@@ -397,12 +401,8 @@ impl Binder<'_> {
         args: &[sqlparser::ast::FunctionArg],
         alias: Option<&TableAlias>,
     ) -> Result<FromItem, DbError> {
-        use sqlparser::ast::{FunctionArg, FunctionArgExpr};
         let mut bound = Vec::new();
-        for a in args {
-            let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = a else {
-                return Err(errors::unsupported("named arguments to generate_series"));
-            };
+        for e in unnamed_args(args, "generate_series")? {
             bound.push(self.bind_expr(e, &Scope::empty())?);
         }
         if !(2..=3).contains(&bound.len()) {
@@ -630,6 +630,23 @@ pub(crate) fn apply_alias(
         c.0 = names::ident(&a.name);
     }
     Ok((name.to_string(), cols))
+}
+
+/// The arguments of a table function call in FROM, which must all be plain (0A000 for
+/// `name => value`).
+fn unnamed_args<'a>(
+    args: &'a [sqlparser::ast::FunctionArg],
+    function: &str,
+) -> Result<Vec<&'a sqlparser::ast::Expr>, DbError> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr};
+    args.iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Ok(e),
+            _ => Err(errors::unsupported(format!(
+                "named arguments to {function}"
+            ))),
+        })
+        .collect()
 }
 
 /// The output columns of a relation named `qualifier` whose row is `cols` (name, type).

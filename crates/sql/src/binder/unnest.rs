@@ -7,7 +7,7 @@
 //! The multi-argument form (`unnest(a, b)`, zipping arrays) is 0A000.
 
 use rustydb_common::DbError;
-use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, TableAlias};
+use sqlparser::ast::{Expr, TableAlias};
 
 use super::errors;
 use super::from::{FromItem, apply_alias, qualified_columns};
@@ -18,24 +18,6 @@ use crate::plan::logical::LogicalPlan;
 use crate::types::DataType;
 
 impl Binder<'_> {
-    /// Binds `unnest(...)` in FROM, as sqlparser gives it for `pg_catalog.unnest(...)`
-    /// (a table name with arguments).
-    pub(crate) fn bind_unnest_call(
-        &mut self,
-        args: &[FunctionArg],
-        alias: Option<&TableAlias>,
-        with_ordinality: bool,
-    ) -> Result<FromItem, DbError> {
-        let mut exprs = Vec::new();
-        for a in args {
-            let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = a else {
-                return Err(errors::unsupported("named arguments to unnest"));
-            };
-            exprs.push(e);
-        }
-        self.bind_unnest(&exprs, alias, with_ordinality)
-    }
-
     /// Binds `unnest(arrays...)` in FROM (see the module documentation).
     pub(crate) fn bind_unnest(
         &mut self,
